@@ -1,0 +1,80 @@
+// The `commonwatt` command line: a table of verbs, each a thin module over the same services as
+// the console. Verbs are loaded on demand so `--help` stays instant.
+import { CliUsageError } from './cli-error.ts';
+
+export interface Verb {
+  summary: string;
+  usage: string;
+  load: () => Promise<{ run: (args: string[]) => Promise<number> }>;
+}
+
+export const verbs: Record<string, Verb> = {
+  serve: {
+    summary: 'serve the console to a browser (control-room screens, remote access)',
+    usage: 'commonwatt serve [--site FILE] [--data DIR] [--port N] [--host 127.0.0.1] [--no-sim]',
+    load: () => import('./serve.ts'),
+  },
+  validate: {
+    summary: 'check a site file and list every problem as json.path: message',
+    usage: 'commonwatt validate FILE',
+    load: () => import('./validate.ts'),
+  },
+  simulate: {
+    summary: 'run the site simulator as Modbus/TCP servers on loopback',
+    usage: 'commonwatt simulate [--site FILE] [--port-offset N]',
+    load: () => import('./simulate.ts'),
+  },
+  clear: {
+    summary: 'clear one market interval from an order file',
+    usage: 'commonwatt clear FILE [--json]',
+    load: () => import('./clear.ts'),
+  },
+};
+
+function helpText(): string {
+  const width = Math.max(...Object.keys(verbs).map((name) => name.length));
+  const lines = Object.entries(verbs).map(([name, verb]) => `  ${name.padEnd(width)}  ${verb.summary}`);
+  return [
+    'commonwatt — control console for community microgrids',
+    '',
+    'usage: commonwatt <command> [options]',
+    '',
+    'commands:',
+    ...lines,
+    '',
+    'Run `commonwatt <command> --help` for the options of one command.',
+  ].join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    console.log(helpText());
+    return 0;
+  }
+  if (name === '--version') {
+    console.log('commonwatt 0.1.0');
+    return 0;
+  }
+  const verb = verbs[name];
+  if (!verb) {
+    console.error(`commonwatt: unknown command '${name}'\n\n${helpText()}`);
+    return 2;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    console.log(`usage: ${verb.usage}\n\n${verb.summary}`);
+    return 0;
+  }
+  try {
+    const module = await verb.load();
+    return await module.run(rest);
+  } catch (error) {
+    if (error instanceof CliUsageError) {
+      console.error(`commonwatt ${name}: ${error.message}\nusage: ${verb.usage}`);
+      return 2;
+    }
+    // A person reads this: one line naming what failed, never a stack trace.
+    console.error(`commonwatt ${name}: ${error instanceof Error ? error.message : String(error)}`);
+    return 1;
+  }
+}

@@ -1,0 +1,27 @@
+// `commonwatt validate FILE`: `valid`, or every problem as `json.path: message`.
+import { parseArgs } from 'node:util';
+import { loadSiteFile, SiteLoadError } from '../app/site-loader.ts';
+import { formatProblems } from '../../shared/validation/problems.ts';
+import { CliUsageError } from './cli-error.ts';
+
+export async function run(args: string[]): Promise<number> {
+  let positionals: string[];
+  try {
+    ({ positionals } = parseArgs({ args, allowPositionals: true, options: {}, strict: true }));
+  } catch (error) {
+    throw new CliUsageError((error as Error).message);
+  }
+  const [file] = positionals;
+  if (!file || positionals.length > 1) throw new CliUsageError('give exactly one site file');
+  try {
+    loadSiteFile(file);
+  } catch (error) {
+    if (error instanceof SiteLoadError) {
+      console.log(formatProblems(error.problems));
+      return 1;
+    }
+    throw error;
+  }
+  console.log('valid');
+  return 0;
+}

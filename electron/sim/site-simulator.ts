@@ -1,0 +1,109 @@
+// A whole simulated site: the physics, stepped in real time (or on demand), and one Modbus/TCP
+// server per endpoint of the site file — a gateway's port answers for all its unit ids.
+import type { Device, Endpoint, SiteFile } from '../../shared/site/schema.ts';
+import { simulatedDevice, type SimulatedDevice } from './device-images.ts';
+import { ModbusTcpServer, type RegisterBank } from './modbus-server.ts';
+import { SitePhysics, type PhysicsOptions } from './site-physics.ts';
+
+export interface SimulatorOptions extends PhysicsOptions {
+  /** Listen on free ports chosen by the OS instead of the site file's (in-process use, tests). */
+  ephemeralPorts?: boolean;
+  /** Added to every port of the site file (several simulators on one machine). */
+  portOffset?: number;
+  startMs?: number;
+  /** Step the physics once a second against the wall clock. */
+  realTime?: boolean;
+}
+
+export class SiteSimulator {
+  readonly physics: SitePhysics;
+  private readonly servers = new Map<string, ModbusTcpServer>();
+  private readonly simulated: SimulatedDevice[] = [];
+  private readonly endpoints = new Map<string, Endpoint>();
+  private timer: NodeJS.Timeout | null = null;
+  private lastStepMs = 0;
+
+  private constructor(
+    readonly site: SiteFile,
+    private readonly options: SimulatorOptions,
+  ) {
+    this.physics = new SitePhysics(site, options.startMs ?? Date.now(), options);
+  }
+
+  static async start(site: SiteFile, options: SimulatorOptions = {}): Promise<SiteSimulator> {
+    const sim = new SiteSimulator(site, options);
+    await sim.listen();
+    if (options.realTime ?? true) sim.run();
+    return sim;
+  }
+
+  /** Where a device of the site file is really served. */
+  endpointOf(device: Device): Endpoint {
+    return this.endpoints.get(device.id) ?? device.endpoint;
+  }
+
+  /** Advances the physics and refreshes every device's registers. */
+  step(dtSeconds: number): void {
+    this.physics.step(dtSeconds);
+    for (const device of this.simulated) device.refresh();
+  }
+
+  serverFor(device: Device): ModbusTcpServer | undefined {
+    const e = device.endpoint;
+    return this.servers.get(`${e.host}:${e.port}`);
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await Promise.all([...this.servers.values()].map((s) => s.close()));
+  }
+
+  private run(): void {
+    this.lastStepMs = Date.now();
+    this.timer = setInterval(() => {
+      const now = Date.now();
+      this.step((now - this.lastStepMs) / 1000);
+      this.lastStepMs = now;
+    }, 1000);
+  }
+
+  private async listen(): Promise<void> {
+    const byEndpoint = new Map<
+      string,
+      { host: string; port: number; units: Map<number, RegisterBank>; devices: Device[] }
+    >();
+    for (const device of this.site.devices) {
+      const { host, port, unitId } = device.endpoint;
+      const key = `${host}:${port}`;
+      let group = byEndpoint.get(key);
+      if (!group) {
+        group = { host, port, units: new Map(), devices: [] };
+        byEndpoint.set(key, group);
+      }
+      const sim = simulatedDevice(device, this.site, this.physics);
+      this.simulated.push(sim);
+      group.units.set(unitId, sim.bank);
+      group.devices.push(device);
+    }
+    try {
+      for (const [key, group] of byEndpoint) {
+        const port = this.options.ephemeralPorts ? 0 : group.port + (this.options.portOffset ?? 0);
+        const server = new ModbusTcpServer({ host: group.host, port, units: group.units });
+        const actual = await server.listen().catch((error: NodeJS.ErrnoException) => {
+          throw new Error(
+            error.code === 'EADDRINUSE'
+              ? `port ${group.host}:${port} is already in use (another simulator running? try --port-offset)`
+              : `cannot listen on ${group.host}:${port}: ${error.message}`,
+          );
+        });
+        this.servers.set(key, server);
+        for (const device of group.devices)
+          this.endpoints.set(device.id, { ...device.endpoint, port: actual });
+      }
+    } catch (error) {
+      await Promise.all([...this.servers.values()].map((s) => s.close()));
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,131 @@
+// The renderer's only way to the back end: typed calls and events over whichever transport this
+// page runs on — the preload's IPC bridge in the desktop app, a WebSocket in the browser.
+import type {
+  ApiEventName,
+  ApiEvents,
+  ApiName,
+  ApiRequest,
+  ApiResponse,
+} from '../../../shared/api/contract.ts';
+import type { BridgeResult, CommonwattBridge } from '../../../shared/api/bridge.ts';
+import type { ServerMessage } from '../../../shared/api/wire.ts';
+
+export type ConnectionState = 'connecting' | 'open' | 'closed';
+
+export interface ApiClient {
+  call<K extends ApiName>(name: K, request: ApiRequest<K>): Promise<ApiResponse<K>>;
+  on<E extends ApiEventName>(event: E, listener: (payload: ApiEvents[E]) => void): () => void;
+  onState(listener: (state: ConnectionState) => void): () => void;
+  readonly transport: 'ipc' | 'websocket';
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+type AnyListener = (payload: unknown) => void;
+
+class Listeners {
+  private readonly byEvent = new Map<string, Set<AnyListener>>();
+  add(event: string, listener: AnyListener): () => void {
+    let set = this.byEvent.get(event);
+    if (!set) this.byEvent.set(event, (set = new Set()));
+    set.add(listener);
+    return () => set.delete(listener);
+  }
+  emit(event: string, payload: unknown): void {
+    for (const listener of this.byEvent.get(event) ?? []) listener(payload);
+  }
+}
+
+function unwrap(result: BridgeResult): unknown {
+  if (result.ok) return result.response;
+  throw new ApiError(result.error.code, result.error.message);
+}
+
+export function ipcClient(bridge: CommonwattBridge): ApiClient {
+  const listeners = new Listeners();
+  bridge.onEvent((name, payload) => listeners.emit(name, payload));
+  return {
+    transport: 'ipc',
+    async call(name, request) {
+      return unwrap(await bridge.call(name, request)) as never;
+    },
+    on: (event, listener) => listeners.add(event, listener as AnyListener),
+    onState(listener) {
+      listener('open');
+      return () => undefined;
+    },
+  };
+}
+
+/** A WebSocket client that reconnects by itself (a wall screen must come back after a restart). */
+export function webSocketClient(url: string): ApiClient {
+  const listeners = new Listeners();
+  const stateListeners = new Set<(state: ConnectionState) => void>();
+  const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
+  let nextId = 1;
+  let socket: WebSocket;
+  let opened: Promise<void>;
+  let retryMs = 500;
+
+  const setState = (state: ConnectionState) => stateListeners.forEach((l) => l(state));
+  const connect = () => {
+    setState('connecting');
+    socket = new WebSocket(url);
+    opened = new Promise((resolve) => socket.addEventListener('open', () => resolve(), { once: true }));
+    socket.addEventListener('open', () => {
+      retryMs = 500;
+      setState('open');
+    });
+    socket.addEventListener('message', (event) => {
+      const message = JSON.parse(String(event.data)) as ServerMessage;
+      if (message.type === 'event') listeners.emit(message.name, message.payload);
+      else {
+        const waiter = pending.get(message.id);
+        pending.delete(message.id);
+        if (!waiter) return;
+        if (message.ok) waiter.resolve(message.response);
+        else waiter.reject(new ApiError(message.error.code, message.error.message));
+      }
+    });
+    socket.addEventListener('close', () => {
+      setState('closed');
+      for (const waiter of pending.values())
+        waiter.reject(new ApiError('failed', 'connection to the console server lost'));
+      pending.clear();
+      setTimeout(connect, retryMs);
+      retryMs = Math.min(10_000, retryMs * 2);
+    });
+  };
+  connect();
+
+  return {
+    transport: 'websocket',
+    async call(name, request) {
+      await opened;
+      const id = nextId++;
+      return new Promise((resolve, reject) => {
+        pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+        socket.send(JSON.stringify({ type: 'call', id, name, request }));
+      });
+    },
+    on: (event, listener) => listeners.add(event, listener as AnyListener),
+    onState(listener) {
+      stateListeners.add(listener);
+      return () => stateListeners.delete(listener);
+    },
+  };
+}
+
+export function createClient(): ApiClient {
+  const bridge = (window as unknown as { commonwatt?: CommonwattBridge }).commonwatt;
+  if (bridge) return ipcClient(bridge);
+  const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
+  return webSocketClient(`${scheme}://${location.host}/api`);
+}

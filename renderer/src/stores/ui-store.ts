@@ -1,0 +1,26 @@
+// What the operator is looking at: the current view and the selected element.
+import { makeAutoObservable } from 'mobx';
+
+export type ViewName = 'overview' | 'devices';
+
+export class UiStore {
+  view: ViewName = 'overview';
+  selectedMember: string | null = null;
+  animateFlows = true;
+
+  constructor() {
+    makeAutoObservable(this);
+  }
+
+  show(view: ViewName): void {
+    this.view = view;
+  }
+
+  select(member: string | null): void {
+    this.selectedMember = member;
+  }
+
+  toggleFlows(): void {
+    this.animateFlows = !this.animateFlows;
+  }
+}

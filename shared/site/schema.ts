@@ -1,0 +1,206 @@
+// The site file, format `commonwatt.site/1`: one JSON document that describes a community
+// microgrid — its grid connection, radial topology, members, field devices and tariffs.
+// Shape is checked here with zod; cross-references and topology in `validate-site.ts`.
+import { z } from 'zod';
+
+const id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'must be an id of letters, digits, _ . -');
+const positive = (unit: string) => z.number().positive(`must be a positive number of ${unit}`);
+const nonNegative = (unit: string) => z.number().nonnegative(`must be zero or a positive number of ${unit}`);
+
+export const siteInfoSchema = z.object({
+  id,
+  name: z.string().min(1),
+  timezone: z.string().min(1),
+  latitude: z.number().min(-90).max(90),
+  longitude: z.number().min(-180).max(180),
+  currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as EUR'),
+  nominalVoltageV: positive('volts').default(230),
+  nominalFrequencyHz: z.union([z.literal(50), z.literal(60)]).default(50),
+});
+
+export const gridSchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('connected'),
+    pcc: z.object({
+      bus: id,
+      meter: id,
+      breaker: id,
+      ratingKVA: positive('kVA'),
+      ratingA: positive('amperes'),
+    }),
+  }),
+  z.object({ kind: z.literal('off-grid') }),
+]);
+
+export const busSchema = z.object({
+  id,
+  name: z.string().min(1).optional(),
+  kind: z.enum(['pcc', 'feeder-head', 'node']).default('node'),
+});
+
+export const branchSchema = z.object({
+  id,
+  from: id,
+  to: id,
+  ratingKVA: positive('kVA'),
+  ratingA: positive('amperes'),
+  lengthM: nonNegative('metres').optional(),
+  /** Meter at the head of this branch (feeder-head meter), when there is one. */
+  meter: id.optional(),
+});
+
+export const topologySchema = z.object({
+  root: id,
+  buses: z.array(busSchema).min(1),
+  branches: z.array(branchSchema),
+});
+
+export const memberCategorySchema = z.enum(['household', 'business', 'essential', 'community']);
+export type MemberCategory = z.infer<typeof memberCategorySchema>;
+
+export const loadProfileSchema = z.enum([
+  'household-day',
+  'household-evening',
+  'household-flat',
+  'clinic',
+  'school',
+  'water-pump',
+  'shop',
+  'none',
+]);
+export type LoadProfile = z.infer<typeof loadProfileSchema>;
+
+export const memberSchema = z.object({
+  id,
+  name: z.string().min(1),
+  category: memberCategorySchema,
+  /** Shedding order: tier 0 is essential and is shed last; higher tiers are shed first. */
+  priorityTier: z.number().int().min(0).max(9),
+  bus: id,
+  meter: id,
+  pvKWp: nonNegative('kWp').default(0),
+  /** Share of the battery pool's allocatable energy, in percent. */
+  poolSharePct: z.number().min(0).max(100).default(0),
+  /** Load shape used by the simulator and the forecast. */
+  profile: loadProfileSchema.default('household-evening'),
+  annualConsumptionKWh: nonNegative('kWh per year').default(0),
+  /** Relay that disconnects this member's load when its tier is shed, if fitted. */
+  shedRelay: id.optional(),
+});
+export type Member = z.infer<typeof memberSchema>;
+
+export const endpointSchema = z.object({
+  host: z.string().min(1),
+  port: z.number().int().min(1).max(65535),
+  unitId: z.number().int().min(0).max(255),
+});
+export type Endpoint = z.infer<typeof endpointSchema>;
+
+export const customPointSchema = z.object({
+  name: z.string().min(1),
+  address: z.number().int().min(0).max(65535),
+  function: z.enum(['holding', 'input']).default('holding'),
+  type: z.enum(['int16', 'uint16', 'int32', 'uint32', 'float32']),
+  wordOrder: z.enum(['big', 'little']).default('big'),
+  scale: z.number().default(1),
+  unit: z.string().default(''),
+  kind: z.enum(['gauge', 'counter']).default('gauge'),
+  /** The canonical quantity this point feeds (powerKW, energyImportKWh, ...), if any. */
+  quantity: z.string().optional(),
+});
+export type CustomPoint = z.infer<typeof customPointSchema>;
+
+export const registerMapSchema = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('sunspec'),
+    /** Base address of the SunSpec map; discovered at 40000, 0 and 50000 when absent. */
+    base: z.number().int().min(0).max(65535).optional(),
+  }),
+  z.object({ type: z.literal('custom'), points: z.array(customPointSchema).min(1) }),
+]);
+export type RegisterMap = z.infer<typeof registerMapSchema>;
+
+export const deviceKindSchema = z.enum([
+  'pcc-meter',
+  'feeder-meter',
+  'member-meter',
+  'pcc-breaker',
+  'battery-inverter',
+  'pv-inverter',
+  'shed-relay',
+]);
+export type DeviceKind = z.infer<typeof deviceKindSchema>;
+
+export const deviceSchema = z.object({
+  id,
+  name: z.string().min(1).optional(),
+  kind: deviceKindSchema,
+  endpoint: endpointSchema,
+  registerMap: registerMapSchema,
+  /** Endpoints behind an RS-485 gateway share one wire: requests to them are serialized. */
+  gateway: id.optional(),
+  pollPeriodMs: z.number().int().min(100).max(3_600_000).default(1000),
+  timeoutMs: z.number().int().min(50).max(60_000).default(2000),
+  bus: id.optional(),
+  /** Rated power of inverters and batteries, in kW. */
+  ratedKW: positive('kW').optional(),
+  /** Usable capacity of a battery, in kWh. */
+  capacityKWh: positive('kWh').optional(),
+  /** Rated PV of an inverter, in kWp. */
+  pvKWp: positive('kWp').optional(),
+});
+export type Device = z.infer<typeof deviceSchema>;
+
+export const gatewaySchema = z.object({
+  id,
+  name: z.string().min(1).optional(),
+  host: z.string().min(1),
+  port: z.number().int().min(1).max(65535),
+});
+
+const clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time of day HH:MM');
+
+export const tariffPeriodSchema = z.object({
+  from: clock,
+  to: clock,
+  importPricePerKWh: nonNegative('currency per kWh'),
+  exportPricePerKWh: nonNegative('currency per kWh'),
+});
+
+export const tariffSchema = z.object({
+  /** Time-of-use periods in the site's timezone; together they must cover the whole day. */
+  periods: z.array(tariffPeriodSchema).min(1),
+  gridCO2KgPerKWh: nonNegative('kg CO2 per kWh').default(0.4),
+});
+export type Tariff = z.infer<typeof tariffSchema>;
+
+export const batteryPoolSchema = z.object({
+  inverters: z.array(id).min(1),
+  /** Hours of essential-load consumption kept in reserve for islanding; never allocatable. */
+  reserveHours: nonNegative('hours').default(4),
+});
+
+export const marketSettingsSchema = z
+  .object({
+    preset: z.string().min(1).default('brooklyn'),
+    intervalMinutes: z.union([z.literal(5), z.literal(15), z.literal(30), z.literal(60)]).default(15),
+  })
+  .loose();
+
+export const siteFileSchema = z.object({
+  format: z.literal('commonwatt.site/1'),
+  site: siteInfoSchema,
+  grid: gridSchema,
+  topology: topologySchema,
+  gateways: z.array(gatewaySchema).default([]),
+  devices: z.array(deviceSchema),
+  members: z.array(memberSchema),
+  batteryPool: batteryPoolSchema.optional(),
+  tariff: tariffSchema,
+  market: marketSettingsSchema.default({ preset: 'brooklyn', intervalMinutes: 15 }),
+});
+
+export type SiteFile = z.infer<typeof siteFileSchema>;
+export type Bus = z.infer<typeof busSchema>;
+export type Branch = z.infer<typeof branchSchema>;
+export type Topology = z.infer<typeof topologySchema>;
