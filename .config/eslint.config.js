@@ -5,18 +5,36 @@ import tseslint from 'typescript-eslint';
 import reactHooks from 'eslint-plugin-react-hooks';
 import globals from 'globals';
 
-const ioModules = ['electron', 'fs', 'path', 'net', 'os', 'child_process', 'better-sqlite3', 'modbus-serial', 'ws'];
+const ioModules = [
+  'electron',
+  'fs',
+  'path',
+  'net',
+  'os',
+  'child_process',
+  'better-sqlite3',
+  'modbus-serial',
+  'ws',
+];
 
 export default tseslint.config(
   {
-    ignores: ['out/**', 'dist/**', 'node_modules/**', 'test-results/**', '.config/**', '**/*.mjs', '**/*.cjs'],
+    ignores: [
+      'out/**',
+      'dist/**',
+      'node_modules/**',
+      'test-results/**',
+      '.config/**',
+      '**/*.mjs',
+      '**/*.cjs',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {
       parserOptions: {
-        project: ['electron/tsconfig.json', 'renderer/tsconfig.json'],
+        project: ['electron/tsconfig.json', 'renderer/tsconfig.json', 'test/e2e/tsconfig.json'],
         tsconfigRootDir: new URL('..', import.meta.url).pathname,
       },
       globals: { ...globals.node },
@@ -24,7 +42,10 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
-      '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true, allowBoolean: true }],
+      '@typescript-eslint/restrict-template-expressions': [
+        'error',
+        { allowNumber: true, allowBoolean: true },
+      ],
       '@typescript-eslint/no-unnecessary-type-assertion': 'off',
       '@typescript-eslint/require-await': 'off',
     },
@@ -52,7 +73,10 @@ export default tseslint.config(
           patterns: [
             { group: ['node:*'], message: 'shared/ is pure: no Node built-ins.' },
             { group: ['react', 'react-*', 'three'], message: 'shared/ holds no UI code.' },
-            { group: ['**/electron/**', '**/renderer/**'], message: 'shared/ imports nothing from electron/ or renderer/.' },
+            {
+              group: ['**/electron/**', '**/renderer/**'],
+              message: 'shared/ imports nothing from electron/ or renderer/.',
+            },
           ],
         },
       ],
@@ -82,10 +106,16 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
-          paths: ioModules.map((name) => ({ name, message: 'The renderer reaches the back end only through the API.' })),
+          paths: ioModules.map((name) => ({
+            name,
+            message: 'The renderer reaches the back end only through the API.',
+          })),
           patterns: [
             { group: ['node:*'], message: 'The renderer runs in a browser: no Node built-ins.' },
-            { group: ['**/electron/**'], message: 'The renderer talks to the back end only through shared/api.' },
+            {
+              group: ['**/electron/**'],
+              message: 'The renderer talks to the back end only through shared/api.',
+            },
           ],
         },
       ],

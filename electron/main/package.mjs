@@ -18,7 +18,9 @@ try {
 }
 if (typeof binary !== 'string' || !existsSync(binary)) {
   console.error('Skipped packaging: no Electron binary is installed here, so better-sqlite3 cannot be');
-  console.error("rebuilt for Electron's ABI. Install Electron (without ELECTRON_SKIP_BINARY_DOWNLOAD) and retry.");
+  console.error(
+    "rebuilt for Electron's ABI. Install Electron (without ELECTRON_SKIP_BINARY_DOWNLOAD) and retry.",
+  );
   process.exit(0);
 }
 const builder = join(root, 'node_modules', '.bin', 'electron-builder');

@@ -41,10 +41,15 @@ if (
 const binary = electronBinary();
 if (binary) {
   // better-sqlite3 is built for Node by `npm ci`; Electron needs it built for its own ABI.
-  const probe = spawn(binary, ['-e', "require('better-sqlite3')"], { cwd: root, env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' } });
+  const probe = spawn(binary, ['-e', "require('better-sqlite3')"], {
+    cwd: root,
+    env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+  });
   const loads = await new Promise((resolve) => probe.on('exit', (code) => resolve(code === 0)));
   if (!loads) {
-    console.error("Rebuilding better-sqlite3 for Electron's ABI (run `npm rebuild better-sqlite3` before `npm test` again).");
+    console.error(
+      "Rebuilding better-sqlite3 for Electron's ABI (run `npm rebuild better-sqlite3` before `npm test` again).",
+    );
     const code = await run(join(root, 'node_modules', '.bin', 'electron-builder'), ['install-app-deps']);
     if (code !== 0) process.exit(code);
   }

@@ -18,7 +18,8 @@ function electronBinary(): string | null {
 }
 
 const binary = electronBinary();
-if (!binary) console.warn('SKIPPED: Electron end-to-end tests — no Electron binary is installed on this machine.');
+if (!binary)
+  console.warn('SKIPPED: Electron end-to-end tests — no Electron binary is installed on this machine.');
 
 describe.skipIf(!binary)('desktop app (Electron)', () => {
   it('opens a locked-down window on the live demo village', async () => {
@@ -32,8 +33,12 @@ describe.skipIf(!binary)('desktop app (Electron)', () => {
       const window = await app.firstWindow();
       await window.getByTestId('devices-online').filter({ hasText: '52 / 52' }).waitFor({ timeout: 30_000 });
       // The renderer has no Node: the bridge is the only way out.
-      expect(await window.evaluate(() => typeof (globalThis as { require?: unknown }).require)).toBe('undefined');
-      expect(await window.evaluate(() => typeof (window as unknown as { commonwatt?: unknown }).commonwatt)).toBe('object');
+      expect(await window.evaluate(() => typeof (globalThis as { require?: unknown }).require)).toBe(
+        'undefined',
+      );
+      expect(
+        await window.evaluate(() => typeof (window as unknown as { commonwatt?: unknown }).commonwatt),
+      ).toBe('object');
       await window.screenshot({ path: path.join(repoRoot, 'test-results', 'electron-overview.png') });
     } finally {
       await app.close();
