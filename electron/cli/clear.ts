@@ -2,7 +2,13 @@
 // trades as a table, or as the interchange JSON for scripts.
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { clearMarket, parseClearInput, type ClearResult } from '../../shared/market/index.ts';
+import {
+  clearMarket,
+  parseClearInput,
+  settleMembers,
+  type ClearInput,
+  type ClearResult,
+} from '../../shared/market/index.ts';
 import { formatProblems } from '../../shared/validation/problems.ts';
 import { CliUsageError } from './cli-error.ts';
 
@@ -43,14 +49,22 @@ export async function run(args: string[]): Promise<number> {
     return 1;
   }
   const result = clearMarket(input.value);
-  console.log(parsed.values.json ? JSON.stringify(interchange(result), null, 2) : table(result));
+  console.log(parsed.values.json ? JSON.stringify(interchange(input.value, result), null, 2) : table(result));
   return 0;
 }
 
 /** The interchange format's fields first, then the settlement details behind them. */
-function interchange(result: ClearResult): Record<string, unknown> {
+function interchange(input: ClearInput, result: ClearResult): Record<string, unknown> {
   const { mechanism, clearingPrice, trades, welfare, localKWh, ...details } = result;
-  return { mechanism, clearingPrice, trades, welfare, localKWh, ...details };
+  return {
+    mechanism,
+    clearingPrice,
+    trades,
+    welfare,
+    localKWh,
+    ...details,
+    members: settleMembers(input, result),
+  };
 }
 
 function table(result: ClearResult): string {

@@ -31,8 +31,8 @@ export const orderSchema = z.strictObject({
   /** Network bus; an order without one stands at the root. */
   bus: name.optional(),
   category: name.optional(),
-  /** Community sharing by priority: tier 1 is served before tier 2; no tier comes last. */
-  priorityTier: z.number().int().positive().optional(),
+  /** Community sharing by priority: lower tiers are served first (0 before 1); no tier comes last. */
+  priorityTier: z.number().int().nonnegative().optional(),
   /** What a sell order's energy is, for buyers who choose by type. */
   energyType: name.optional(),
   preferences: preferencesSchema.optional(),

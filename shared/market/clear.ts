@@ -1,12 +1,12 @@
 // Clears one settlement interval: turns the order book into priced local trades under the site's
-// mechanism and network limits, sends what is left to the grid, and settles fees per member.
-// Pure and synchronous so the console can run it in a worker, off the UI's critical path.
+// mechanism and network limits, sends what is left to the grid and totals the fees (per-member
+// statements come from settleMembers). Pure and synchronous so the console can run it in a
+// worker, off the UI's critical path.
 import type { ClearInput, Mechanism } from './clear-input.ts';
 import { clearCommunityPool } from './community-pool.ts';
 import { chargeFees, type FeeTotals } from './fees.ts';
 import { clearFixedRate } from './fixed-rate.ts';
 import { gridFallback, type GridExchange } from './grid-fallback.ts';
-import { settleMembers, type MemberSettlement } from './member-settlement.ts';
 import { clearHybrid } from './hybrid.ts';
 import { branchFlows, networkLimits, type FlowLimits } from './network-clearing.ts';
 import { buildOrderBook, residualEnergy, type OrderBook } from './order-book.ts';
@@ -50,7 +50,6 @@ export interface ClearResult {
   branches: BranchFlow[];
   grid: GridExchange;
   fees: FeeTotals;
-  members: MemberSettlement[];
 }
 
 /** Clears an input that parseClearInput has accepted. */
@@ -92,7 +91,6 @@ export function clearMarket(input: ClearInput): ClearResult {
   const roster =
     input.members ?? (input.fees?.communityPerMonth ? [...new Set(book.orders.map((o) => o.member))] : []);
   const fees = chargeFees(book, network, matches, prices, input.fees, input.interval, roster);
-  const members = settleMembers(book, matches, prices, fallback.perOrder, input.grid, fees.byMember, roster);
 
   return {
     mechanism: input.mechanism,
@@ -104,7 +102,6 @@ export function clearMarket(input: ClearInput): ClearResult {
     branches,
     grid: fallback.exchange,
     fees: fees.totals,
-    members,
   };
 }
 

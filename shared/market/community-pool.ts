@@ -1,7 +1,7 @@
 /**
  * A community manager's pool (sonnenCommunity, Brazilian energy communities): members' surplus
  * goes into the pool at the community price and is shared among members short of energy by the
- * site's rule — pro rata to demand, by priority tier (tier 1 first, pro rata within a tier), or
+ * site's rule — pro rata to demand, by priority tier (lowest tier first, pro rata within a tier), or
  * in equal shares (no one gets more than they need; what they leave is shared among the rest).
  * When supply exceeds demand, sellers feed the pool pro rata to their surplus.
  *

@@ -18,11 +18,10 @@ export function clearFixedRate(
   settings: FixedRateSettings,
 ): PricedMatches {
   const rest = settings.rest === 'pay-as-bid' ? clearPayAsBid : clearUniform;
-  const result = runStages(book, network, energyKWh, limits, [
+  return runStages(book, network, energyKWh, limits, [
     (energy, stageLimits) => servePriorityLoads(book, network, energy, stageLimits, settings),
     (energy, stageLimits) => rest(book, network, energy, stageLimits),
   ]);
-  return result;
 }
 
 /** Whether a buy order belongs to a designated member or category. */

@@ -1,5 +1,6 @@
 // The grid as the market's fallback: energy no local trade takes is imported or exported at the
 // time-of-use tariff; with no grid (islanded or off-grid) it is unserved or curtailed instead.
+import { zoneOffsetMinutes } from '../time/zone.ts';
 import type { GridTariff } from './clear-input.ts';
 
 export interface GridExchange {
@@ -16,38 +17,41 @@ export interface GridExchange {
   curtailedKWh: number;
 }
 
-/** One period of a time-of-use tariff, in the site's local hours; wraps past midnight if from > to. */
+/** One period of a time-of-use tariff in the site's local time, as the site file gives it. */
 export interface TariffPeriod {
-  fromHour: number;
-  toHour: number;
+  /** HH:MM; a period whose `to` is not after its `from` runs past midnight. */
+  from: string;
+  to: string;
   importPricePerKWh: number;
   exportPricePerKWh: number;
-  /** Days the period applies to; every day when absent. */
-  days?: 'weekdays' | 'weekends';
 }
 
 export interface TimeOfUseTariff {
-  /** Offset of the site's local time from UTC (minutes), e.g. 120 for CEST. */
-  utcOffsetMinutes: number;
-  /** Checked in order; the first that covers the hour applies. */
-  periods: TariffPeriod[];
+  periods: readonly TariffPeriod[];
 }
 
-/** The grid prices in force at the start of an interval. */
-export function tariffAt(tariff: TimeOfUseTariff, startIso: string): GridTariff {
-  const local = new Date(Date.parse(startIso) + tariff.utcOffsetMinutes * 60_000);
-  const hour = local.getUTCHours() + local.getUTCMinutes() / 60;
-  const weekend = local.getUTCDay() === 0 || local.getUTCDay() === 6;
+/** The grid prices in force at the start of an interval, in the site's timezone. */
+export function tariffAt(tariff: TimeOfUseTariff, startMs: number, timeZone: string): GridTariff {
+  const localMs = startMs + zoneOffsetMinutes(timeZone, startMs) * 60_000;
+  const minute = Math.floor((((localMs % 86_400_000) + 86_400_000) % 86_400_000) / 60_000);
   for (const period of tariff.periods) {
-    if (period.days === 'weekdays' && weekend) continue;
-    if (period.days === 'weekends' && !weekend) continue;
-    const inside =
-      period.fromHour <= period.toHour
-        ? hour >= period.fromHour && hour < period.toHour
-        : hour >= period.fromHour || hour < period.toHour;
+    const from = minuteOfDay(period.from);
+    const to = minuteOfDay(period.to);
+    const inside = from < to ? minute >= from && minute < to : minute >= from || minute < to;
     if (inside) return { importPrice: period.importPricePerKWh, exportPrice: period.exportPricePerKWh };
   }
-  throw new Error(`time-of-use tariff: no period covers local hour ${hour.toFixed(2)} of ${startIso}`);
+  throw new Error(
+    `tariff: no period covers local time ${clock(minute)} in ${timeZone}; periods must cover the day`,
+  );
+}
+
+function minuteOfDay(hhmm: string): number {
+  const [hours, minutes] = hhmm.split(':').map(Number);
+  return (hours ?? 0) * 60 + (minutes ?? 0);
+}
+
+function clock(minute: number): string {
+  return `${String(Math.floor(minute / 60)).padStart(2, '0')}:${String(minute % 60).padStart(2, '0')}`;
 }
 
 export interface OrderFallback {

@@ -1,8 +1,13 @@
 // What each member bought, sold, paid and was paid in the interval: local trades, the grid
-// fallback and fees, the figures the ledger books and the statements show.
-import type { GridTariff } from './clear-input.ts';
-import type { OrderFallback } from './grid-fallback.ts';
-import type { Match, OrderBook } from './order-book.ts';
+// fallback and fees, the figures the ledger books and the statements show. Kept apart from
+// clearMarket so the clearing itself stays within its time budget; this is linear but allocates
+// a record per member.
+import type { ClearInput } from './clear-input.ts';
+import type { ClearResult } from './clear.ts';
+import { chargeFees } from './fees.ts';
+import { gridFallback } from './grid-fallback.ts';
+import { buildOrderBook, residualEnergy, type Match } from './order-book.ts';
+import { buildRadialNetwork } from './radial-network.ts';
 
 export interface MemberSettlement {
   member: string;
@@ -31,15 +36,33 @@ const [BOUGHT, SOLD, COST, REVENUE, IMPORT, EXPORT, GRID_COST, GRID_REVENUE, UNS
 ];
 
 /** Settlements for the roster and every member with an order, sorted by member id. */
-export function settleMembers(
-  book: OrderBook,
-  matches: readonly Match[],
-  prices: readonly number[],
-  fallback: OrderFallback,
-  grid: GridTariff | undefined,
-  feesByMember: ReadonlyMap<string, number>,
-  roster: readonly string[],
-): MemberSettlement[] {
+export function settleMembers(input: ClearInput, result: ClearResult): MemberSettlement[] {
+  const network = buildRadialNetwork(input.network, input.interval.minutes);
+  const book = buildOrderBook(input.orders, network, input.network !== undefined);
+  const position = new Map(book.orders.map((order, i) => [order.id, i]));
+  const matches: Match[] = result.trades.map((t) => ({
+    sell: position.get(t.sellOrder)!,
+    buy: position.get(t.buyOrder)!,
+    energyKWh: t.energyKWh,
+  }));
+  const prices = result.trades.map((t) => t.price);
+  const fallback = gridFallback(
+    book.isSell,
+    residualEnergy(book, book.energyKWh, matches),
+    input.grid,
+  ).perOrder;
+  const grid = input.grid;
+  const roster = input.members ?? [...new Set(book.orders.map((o) => o.member))];
+  const feesByMember = chargeFees(
+    book,
+    network,
+    matches,
+    prices,
+    input.fees,
+    input.interval,
+    roster,
+  ).byMember;
+
   // Flat columns indexed by member keep this linear in the number of orders and trades.
   const index = new Map<string, number>();
   const names: string[] = [];
@@ -86,7 +109,7 @@ export function settleMembers(
 
   // The default sort compares UTF-16 code units, the same order as compareIds, and natively.
   const sorted = names.slice().sort();
-  const settlements: MemberSettlement[] = new Array(sorted.length);
+  const settlements = new Array<MemberSettlement>(sorted.length);
   for (let k = 0; k < sorted.length; k++) {
     const c = index.get(sorted[k]!)! * FIELDS;
     settlements[k] = {

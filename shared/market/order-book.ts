@@ -86,7 +86,7 @@ function meritOrder(orders: readonly Order[]): Order[] {
     }
     [index, scratch] = [scratch, index];
   }
-  const sorted: Order[] = new Array(count);
+  const sorted = new Array<Order>(count);
   for (let i = 0; i < count; i++) sorted[i] = orders[index[i]!]!;
   for (let start = 0; start < count;) {
     let end = start + 1;
