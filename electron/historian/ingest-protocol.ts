@@ -1,0 +1,59 @@
+// The messages between the main thread and the ingest worker. Samples travel as columns of typed
+// arrays, a series as a small integer named once, so that posting a second of a large site costs
+// the main thread a few copies of memory rather than the cloning of thousands of objects.
+import type { SiteFile } from '../../shared/site/schema.ts';
+import type { RetentionPolicy } from './retention.ts';
+import type { RollupRow } from './rollup-aggregator.ts';
+import type { CommittedBatch, RecoveryReport } from './sample-writer.ts';
+
+export interface IngestWorkerData {
+  file: string;
+  dataDir: string;
+  site: SiteFile;
+  retention: RetentionPolicy;
+  /** Off when another worker runs the checkpoints: then a commit must never run one itself. */
+  autoCheckpoint: boolean;
+  retentionBudgetMs: number;
+  maxPendingSamples: number;
+}
+
+export interface BatchMessage {
+  op: 'batch';
+  seq: number;
+  /** The console's clock, for the commit time and retention (it may be a simulated clock). */
+  nowMs: number;
+  /** Series keys first used in this batch: [key, device, quantity, unit]. */
+  newKeys: Array<[number, string, string, string]>;
+  keys: Uint32Array;
+  timesMs: Float64Array;
+  /** NaN where the sample has no value. */
+  values: Float64Array;
+  qualities: Uint8Array;
+}
+
+export type ToWorker =
+  | BatchMessage
+  | { op: 'openRows'; id: number; wants: Array<[seriesId: number, res: number]> }
+  | { op: 'stop'; nowMs: number };
+
+export interface AckMessage {
+  op: 'ack';
+  seq: number;
+  /** Totals since the worker started, as of this commit. */
+  written: number;
+  dropped: number;
+  lost: number;
+  pending: number;
+  batch: CommittedBatch | null;
+  error: string | null;
+  /** The worker's own time for this batch (commit, rollups, retention), ms. */
+  commitMs: number;
+}
+
+export type FromWorker =
+  | { op: 'ready'; recovery: RecoveryReport | null }
+  | AckMessage
+  | { op: 'openRows'; id: number; rows: RollupRow[][] }
+  | { op: 'stopped'; error: string | null }
+  | { op: 'fatal'; error: string }
+  | { op: 'log'; message: string };
