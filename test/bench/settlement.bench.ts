@@ -1,0 +1,110 @@
+// Settlement figures for a simulated month of the demo village: the scenario runner (physics and
+// the console's controller, with a six-hour outage) settling every interval into a real ledger,
+// against the same intervals settled in memory without a ledger (the baseline); then verifying
+// the month's chain and making a member's statement. Errors are the largest over the month.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createHeadlessSettlement } from '../../electron/market/headless-settlement.ts';
+import { kpisOver, memberStatement } from '../../electron/market/ledger-queries.ts';
+import { Ledger } from '../../electron/market/ledger.ts';
+import { statementHtml } from '../../electron/market/statement-html.ts';
+import { statementPdf } from '../../electron/market/statement-pdf.ts';
+import { validateScenario } from '../../electron/sim/scenario.ts';
+import { runScenario } from '../../electron/sim/scenario-runner.ts';
+import type { IntervalEnergies } from '../../shared/settlement/interval-energy.ts';
+import {
+  EMPTY_STATE,
+  settleInterval,
+  settlementSetup,
+  type SettlementState,
+} from '../../shared/settlement/interval-settlement.ts';
+import { demoSite } from '../fixtures/demo-site.ts';
+
+const round = (v: number, digits = 1) => Math.round(v * 10 ** digits) / 10 ** digits;
+
+export default async function settlementBench(): Promise<Record<string, unknown>> {
+  const site = demoSite();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'commonwatt-bench-settlement-'));
+  try {
+    const checked = validateScenario({
+      description: 'June 2026, a six-hour evening outage on the 10th',
+      start: '2026-06-01T00:00:00+01:00',
+      durationHours: 30 * 24,
+      initialSoC: 0.5,
+      weather: 'clear',
+      stepSeconds: 10,
+      events: [
+        { at: 'PT236H', type: 'grid-loss', kind: 'outage' },
+        { at: 'PT242H', type: 'grid-restore' },
+      ],
+    });
+    if (!checked.ok) throw new Error(JSON.stringify(checked.problems));
+    const settlement = createHeadlessSettlement(dir, site);
+    const energies: IntervalEnergies[] = [];
+    const t0 = performance.now();
+    await runScenario({
+      site,
+      scenario: checked.value,
+      onInterval: (e) => {
+        energies.push(e);
+        settlement.settle(e);
+      },
+    });
+    const monthMs = performance.now() - t0;
+    const summary = settlement.summary();
+    settlement.close();
+
+    // Baseline: the same intervals settled in memory, no ledger.
+    const setup = settlementSetup(site);
+    let state: SettlementState = EMPTY_STATE;
+    const t1 = performance.now();
+    for (const e of energies) state = settleInterval(setup, e, state).closing;
+    const inMemoryMs = performance.now() - t1;
+
+    const ledger = Ledger.open(dir, { mustExist: true, readOnly: true });
+    const t2 = performance.now();
+    const verified = ledger.verify();
+    const verifyMs = performance.now() - t2;
+    const t3 = performance.now();
+    const statement = memberStatement(ledger, 'h07', '2026-06');
+    const statementMs = performance.now() - t3;
+    const t4 = performance.now();
+    statementHtml(statement);
+    const htmlMs = performance.now() - t4;
+    const t5 = performance.now();
+    const pdf = await statementPdf(statement);
+    const pdfMs = performance.now() - t5;
+    const k = kpisOver(ledger, 0, Number.MAX_SAFE_INTEGER);
+    ledger.close();
+    const dbBytes = fs.statSync(path.join(dir, 'ledger.db')).size;
+
+    return {
+      intervals: summary.settled,
+      islandedIntervals: k.islandedIntervals,
+      monthSimulationAndSettlementS: round(monthMs / 1000),
+      settlementS: round(summary.settleMs / 1000),
+      simulationS: round((monthMs - summary.settleMs) / 1000),
+      settleMsPerInterval: round(summary.settleMs / summary.settled, 2),
+      inMemorySettleMsPerInterval: round(inMemoryMs / energies.length, 2),
+      ledgerOverInMemory: round(summary.settleMs / inMemoryMs, 2),
+      ledgerVerifyMs: round(verifyMs),
+      ledgerEntries: verified.entries,
+      ledgerOk: verified.ok,
+      ledgerMB: round(dbBytes / 1e6, 1),
+      statementMs: round(statementMs),
+      statementHtmlMs: round(htmlMs, 2),
+      statementPdfMs: round(pdfMs),
+      statementPdfKB: round(pdf.length / 1000),
+      maxReconciliationErrorKWh: summary.maxReconciliationErrorKWh,
+      maxConservationError: summary.maxConservationError,
+      monthConservationError: Math.abs(
+        k.money.membersNetCost - (k.money.grid + k.money.community + k.money.distributionOperator),
+      ),
+      alarms: summary.alarms.length,
+      selfSufficiency: k.selfSufficiency === null ? null : round(k.selfSufficiency, 3),
+    };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}

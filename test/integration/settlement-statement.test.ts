@@ -1,0 +1,156 @@
+// `commonwatt statement` from a real ledger: JSON with the same figures the console shows, a
+// printable HTML document that fetches nothing, and a PDF that a PDF library reads back.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { PDFDocument } from 'pdf-lib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { MemberStatement } from '../../shared/settlement/statement.ts';
+import { createHeadlessSettlement } from '../../electron/market/headless-settlement.ts';
+import { kpisOver, memberStatement } from '../../electron/market/ledger-queries.ts';
+import { projectedKpis } from '../../electron/market/ledger-projection.ts';
+import { Ledger } from '../../electron/market/ledger.ts';
+import { runCli } from '../fixtures/cli.ts';
+import { demoSite } from '../fixtures/demo-site.ts';
+import { physicsIntervals } from '../unit/settlement/physics-intervals.ts';
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'commonwatt-statement-'));
+const data = path.join(tmp, 'data');
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+beforeAll(() => {
+  const site = demoSite();
+  const settlement = createHeadlessSettlement(data, site);
+  // 29 June to 2 July: two months, so a statement must keep to its own.
+  for (const e of physicsIntervals(site, {
+    startMs: Date.parse('2026-06-28T23:00:00Z'),
+    intervals: 4 * 96,
+    stepSeconds: 30,
+  }))
+    settlement.settle(e);
+  settlement.close();
+});
+
+describe('commonwatt statement', () => {
+  it('writes the statement as JSON, identical to the one made in process', async () => {
+    const r = await runCli([
+      'statement',
+      '--data',
+      data,
+      '--member',
+      'h07',
+      '--month',
+      '2026-06',
+      '--format',
+      'json',
+    ]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const s = JSON.parse(r.stdout) as MemberStatement;
+    const ledger = Ledger.open(data, { mustExist: true, readOnly: true });
+    const local = memberStatement(ledger, 'h07', '2026-06');
+    ledger.close();
+    expect(s).toEqual(JSON.parse(JSON.stringify(local)));
+    expect(s.intervals.settled).toBe(2 * 96);
+    expect(s.daily.map((d) => d.date)).toEqual(['2026-06-29', '2026-06-30']);
+    expect(s.energy.consumedKWh).toBeGreaterThan(1);
+    const sources =
+      s.energy.fromOwnStorageKWh +
+      s.energy.fromPoolKWh +
+      s.energy.fromNeighboursKWh +
+      s.energy.fromGridKWh +
+      s.energy.unservedKWh;
+    // Net metering per interval: what the member drew beyond its own export came from these sources.
+    expect(sources).toBeLessThanOrEqual(s.energy.consumedKWh + 1e-6);
+    expect(sources).toBeGreaterThan(0);
+    expect(s.money.savings).toBeCloseTo(s.money.gridOnlyCost - s.money.total, 9);
+  });
+
+  it('prints a self-contained HTML statement', async () => {
+    const r = await runCli(['statement', '--data', data, '--member', 'clinic', '--month', '2026-07']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^<!doctype html>/);
+    expect(r.stdout).toContain('Health clinic (clinic, essential)');
+    expect(r.stdout).toContain('July 2026');
+    expect(r.stdout).toContain('192 of 2976 intervals settled');
+    expect(r.stdout).not.toMatch(/<script|<link|src=|https?:\/\//);
+  });
+
+  it('writes a PDF that reads back', async () => {
+    const out = path.join(tmp, 'clinic.pdf');
+    const r = await runCli([
+      'statement',
+      '--data',
+      data,
+      '--member',
+      'clinic',
+      '--month',
+      '2026-06',
+      '--format',
+      'pdf',
+      '--out',
+      out,
+    ]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(out);
+    const bytes = fs.readFileSync(out);
+    expect(bytes.subarray(0, 5).toString()).toBe('%PDF-');
+    const pdf = await PDFDocument.load(bytes);
+    expect(pdf.getPageCount()).toBeGreaterThanOrEqual(1);
+    expect(pdf.getTitle()).toContain('2026-06');
+    // The same ledger gives the same bytes.
+    const again = path.join(tmp, 'clinic-again.pdf');
+    await runCli([
+      'statement',
+      '--data',
+      data,
+      '--member',
+      'clinic',
+      '--month',
+      '2026-06',
+      '--format',
+      'pdf',
+      '--out',
+      again,
+    ]);
+    expect(fs.readFileSync(again).equals(bytes)).toBe(true);
+  });
+
+  it('names an unknown member and a malformed month in one line', async () => {
+    const unknown = await runCli(['statement', '--data', data, '--member', 'h99', '--month', '2026-06']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr.trim().split('\n')).toHaveLength(1);
+    expect(unknown.stderr).toMatch(/member 'h99'/);
+    const month = await runCli(['statement', '--data', data, '--member', 'h01', '--month', 'June']);
+    expect(month.code).toBe(2);
+    expect(month.stderr).toMatch(/--month YYYY-MM/);
+  });
+
+  it('keeps the SQL projection the views read equal to the KPIs made from the entries', () => {
+    const ledger = Ledger.open(data, { mustExist: true, readOnly: true });
+    const from = Date.parse('2026-06-28T23:00:00Z');
+    const to = from + 4 * 86_400_000;
+    const fromEntries = kpisOver(ledger, from, to);
+    const fromSql = projectedKpis(ledger, from, to);
+    ledger.close();
+    expect(fromSql.intervals).toBe(384);
+    for (const key of [
+      'demandKWh',
+      'localTradeKWh',
+      'poolServedKWh',
+      'gridImportKWh',
+      'welfare',
+      'keptInCommunity',
+      'co2AvoidedKg',
+    ] as const)
+      expect(fromSql[key]).toBeCloseTo(fromEntries[key], 6);
+    expect(fromSql.selfSufficiency!).toBeGreaterThan(0);
+    expect(fromSql.selfSufficiency!).toBeLessThanOrEqual(1);
+    expect(
+      Math.abs(
+        fromSql.money.membersNetCost -
+          (fromSql.money.grid + fromSql.money.community + fromSql.money.distributionOperator),
+      ),
+    ).toBeLessThan(1e-6);
+  });
+});
