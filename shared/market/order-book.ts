@@ -50,6 +50,8 @@ export function buildOrderBook(
   return book;
 }
 
+const RADIX_FROM_ORDERS = 1000;
+
 /**
  * Orders by price, then sells first, then id. A stable radix sort on the prices' bits does the
  * bulk in linear time — a comparison sort of 20,000 orders costs a few milliseconds of the
@@ -57,6 +59,10 @@ export function buildOrderBook(
  */
 function meritOrder(orders: readonly Order[]): Order[] {
   const count = orders.length;
+  // Below this the radix passes' 65,536 buckets cost more than a comparison sort (a village's
+  // interval has tens of orders, and settlement clears one every interval).
+  if (count < RADIX_FROM_ORDERS)
+    return [...orders].sort((a, b) => a.price + 0 - (b.price + 0) || bySideThenId(a, b));
   const keys = new Float64Array(count);
   // + 0 turns -0 into 0, which the comparison order treats as equal.
   for (let i = 0; i < count; i++) keys[i] = orders[i]!.price + 0;

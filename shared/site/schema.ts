@@ -2,6 +2,14 @@
 // microgrid — its grid connection, radial topology, members, field devices and tariffs.
 // Shape is checked here with zod; cross-references and topology in `validate-site.ts`.
 import { z } from 'zod';
+import {
+  auctionMechanisms,
+  feesSchema,
+  mechanisms,
+  preferencesSchema,
+  sharingRules,
+} from '../market/clear-input.ts';
+import { marketPresets, presetIds, type MarketPreset, type PriceRule } from '../market/presets.ts';
 
 const id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'must be an id of letters, digits, _ . -');
 const positive = (unit: string) => z.number().positive(`must be a positive number of ${unit}`);
@@ -180,12 +188,92 @@ export const batteryPoolSchema = z.object({
   reserveHours: nonNegative('hours').default(4),
 });
 
+/**
+ * A price set from the interval's grid tariff, as the market presets write it: a fixed amount
+ * per kWh, or a point between the export price (0) and the import price (1).
+ */
+export const priceRuleSchema: z.ZodType<PriceRule> = z.union([
+  z.strictObject({ perKWh: z.number() }),
+  z.strictObject({
+    gridSpreadFraction: z
+      .number()
+      .min(0, 'must be 0 (the export price) to 1 (the import price)')
+      .max(1, 'must be 0 (the export price) to 1 (the import price)'),
+  }),
+]);
+
+/** A member's standing terms in the market, applied to every interval's order. */
+export const memberMarketSchema = z.strictObject({
+  /** The least the member sells its surplus for; used where the preset lets producers set prices. */
+  offerPricePerKWh: z.number().optional(),
+  /** The most the member pays for local energy, instead of the preset's bid. */
+  bidPricePerKWh: z.number().optional(),
+  /** What the member's surplus is (solar, wind, …), for buyers who choose by type. */
+  energyType: z.string().min(1).optional(),
+  /** Preferred producers (up to ten, best first), energy types and distance, for price-match and hybrid. */
+  preferences: preferencesSchema.optional(),
+});
+export type MemberMarketSettings = z.infer<typeof memberMarketSchema>;
+
+/**
+ * The community market: one of the platform presets (shared/market/presets.ts) and the site's
+ * overrides of it. Every override is optional; absent, the preset's own setting holds. Other
+ * parts keep their own blocks here (e.g. `virtualStorage`), so unknown keys pass.
+ */
 export const marketSettingsSchema = z
   .object({
-    preset: z.string().min(1).default('brooklyn'),
+    preset: z
+      .enum(presetIds, { error: `must be one of the platform presets: ${presetIds.join(', ')}` })
+      .default('brooklyn'),
     intervalMinutes: z.union([z.literal(5), z.literal(15), z.literal(30), z.literal(60)]).default(15),
+    /** Clears with this mechanism instead of the preset's. */
+    mechanism: z.enum(mechanisms).optional(),
+    /** Prices of members' orders where they set none; the preset's by default. */
+    pricing: z
+      .strictObject({ offer: priceRuleSchema.optional(), bid: priceRuleSchema.optional() })
+      .optional(),
+    /** Each fee given here replaces the preset's; the others stay. */
+    fees: feesSchema.optional(),
+    /** Loads served first at a fixed rate (mechanism 'fixed-rate'), as Brooklyn serves a hospital. */
+    fixedRate: z
+      .strictObject({
+        price: priceRuleSchema.optional(),
+        categories: z.array(memberCategorySchema).optional(),
+        members: z.array(id).optional(),
+        rest: z.enum(auctionMechanisms).optional(),
+      })
+      .optional(),
+    /** The community pool (mechanisms 'community' and 'hybrid', and price-match's fallback). */
+    community: z
+      .strictObject({ price: priceRuleSchema.optional(), sharing: z.enum(sharingRules).optional() })
+      .optional(),
+    /** Standing orders and producer preferences, by member id. */
+    members: z.record(id, memberMarketSchema).optional(),
   })
-  .loose();
+  .loose()
+  .superRefine((market, ctx) => {
+    // A mechanism needs its price from the preset or the override; say which one is missing.
+    const preset = marketPresets[market.preset] as MarketPreset | undefined;
+    if (!preset) return;
+    const mechanism = market.mechanism ?? preset.mechanism;
+    if (mechanism === 'fixed-rate' && !preset.fixedRate && market.fixedRate?.price === undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['fixedRate', 'price'],
+        message: `required: mechanism 'fixed-rate' needs a fixed rate, and preset '${preset.id}' has none`,
+      });
+    if (
+      (mechanism === 'community' || mechanism === 'hybrid') &&
+      !preset.community &&
+      market.community?.price === undefined
+    )
+      ctx.addIssue({
+        code: 'custom',
+        path: ['community', 'price'],
+        message: `required: mechanism '${mechanism}' needs a community pool price, and preset '${preset.id}' has none`,
+      });
+  });
+export type MarketSettings = z.infer<typeof marketSettingsSchema>;
 
 export const siteFileSchema = z.object({
   format: z.literal('commonwatt.site/1'),

@@ -3,6 +3,7 @@
 import { check, type Checked, type Problem } from '../validation/problems.ts';
 import { siteFileSchema, type DeviceKind, type SiteFile } from './schema.ts';
 import { buildRadialTree } from './topology.ts';
+import { marketSettingsFindings } from '../market/site-settings.ts';
 
 export function validateSite(input: unknown): Checked<SiteFile> {
   const shaped = check(siteFileSchema, input);
@@ -18,7 +19,8 @@ export function validateSite(input: unknown): Checked<SiteFile> {
     const seen = new Set(shaped.problems.map((p) => p.path));
     return { ok: false, problems: [...shaped.problems, ...more.filter((p) => !seen.has(p.path))] };
   }
-  const problems = crossCheck(shaped.value);
+  // Member ids in the market block (standing orders, preferences, fixed-rate designations).
+  const problems = [...crossCheck(shaped.value), ...marketSettingsFindings(shaped.value).problems];
   return problems.length > 0 ? { ok: false, problems } : shaped;
 }
 

@@ -60,6 +60,23 @@ describe('site file validation', () => {
     );
   });
 
+  it('checks the member ids the market settings name', () => {
+    const problems = problemsOf((s) => {
+      s.market.members = {
+        ghost: { bidPricePerKWh: 0.2 },
+        [s.members[0].id]: { preferences: { producers: ['nobody'] } },
+      };
+      s.market.fixedRate = { members: ['no-clinic'] };
+    });
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        "market.members.ghost: unknown member 'ghost'; the keys are members' ids",
+        `market.members.${(demoSiteJson() as Json).members[0].id}.preferences.producers[0]: unknown member 'nobody'`,
+        "market.fixedRate.members[0]: unknown member 'no-clinic'",
+      ]),
+    );
+  });
+
   it('reports duplicate ids and duplicate endpoints', () => {
     const problems = problemsOf((s) => {
       s.members[5].id = s.members[4].id;
