@@ -1,7 +1,12 @@
 // A whole simulated site: the physics, stepped in real time (or on demand), and one Modbus/TCP
 // server per endpoint of the site file — a gateway's port answers for all its unit ids.
+//
+// The first RS-485 gateway also answers for one unit the site file does not list: a SunSpec member
+// meter (models 1 + 203) at unit SPARE_UNIT_ID when no device uses it, a new connection waiting to
+// be commissioned, so a scan of that gateway in the Commissioning view finds a unit tagged *new*.
+// It is served only: the poller reads the site file's devices, so it counts in no total.
 import type { Device, Endpoint, SiteFile } from '../../shared/site/schema.ts';
-import { simulatedDevice, type SimulatedDevice } from './device-images.ts';
+import { simulatedDevice, spareMeterDevice, type SimulatedDevice, type SpareUnit } from './device-images.ts';
 import { ModbusTcpServer, type RegisterBank } from './modbus-server.ts';
 import { SitePhysics, type PhysicsOptions } from './site-physics.ts';
 
@@ -15,10 +20,23 @@ export interface SimulatorOptions extends PhysicsOptions {
   realTime?: boolean;
 }
 
+/** Where the spare meter is served on the first gateway, unless a device of the site is there. */
+export const SPARE_UNIT_ID = 200;
+
+export interface SpareUnitView {
+  gateway: string;
+  /** Where it is really served (the gateway's port may be ephemeral or offset). */
+  host: string;
+  port: number;
+  unitId: number;
+  serial: string;
+}
+
 export class SiteSimulator {
   readonly physics: SitePhysics;
   private readonly servers = new Map<string, ModbusTcpServer>();
-  private readonly simulated: SimulatedDevice[] = [];
+  private readonly simulated: Array<SimulatedDevice | SpareUnit> = [];
+  private readonly spares: SpareUnitView[] = [];
   private readonly endpoints = new Map<string, Endpoint>();
   private timer: NodeJS.Timeout | null = null;
   private lastStepMs = 0;
@@ -40,6 +58,11 @@ export class SiteSimulator {
   /** Where a device of the site file is really served. */
   endpointOf(device: Device): Endpoint {
     return this.endpoints.get(device.id) ?? device.endpoint;
+  }
+
+  /** Units served that are not in the site file (see the module comment). */
+  spareUnits(): readonly SpareUnitView[] {
+    return this.spares;
   }
 
   /** Advances the physics and refreshes every device's registers. */
@@ -86,6 +109,16 @@ export class SiteSimulator {
       group.units.set(unitId, sim.bank);
       group.devices.push(device);
     }
+    const gateway = this.site.gateways[0];
+    const spareGroup = gateway ? byEndpoint.get(`${gateway.host}:${gateway.port}`) : undefined;
+    let spare: SpareUnit | null = null;
+    // Once a site file lists a device at that unit the spare has been commissioned: the unit is then
+    // served as that device, and no other spare appears in its place.
+    if (gateway && spareGroup && !spareGroup.units.has(SPARE_UNIT_ID)) {
+      spare = spareMeterDevice(this.site, this.physics, SPARE_UNIT_ID);
+      this.simulated.push(spare);
+      spareGroup.units.set(SPARE_UNIT_ID, spare.bank);
+    }
     try {
       for (const [key, group] of byEndpoint) {
         const port = this.options.ephemeralPorts ? 0 : group.port + (this.options.portOffset ?? 0);
@@ -100,6 +133,14 @@ export class SiteSimulator {
         this.servers.set(key, server);
         for (const device of group.devices)
           this.endpoints.set(device.id, { ...device.endpoint, port: actual });
+        if (spare && gateway && group === spareGroup)
+          this.spares.push({
+            gateway: gateway.id,
+            host: group.host,
+            port: actual,
+            unitId: spare.unitId,
+            serial: spare.serial,
+          });
       }
     } catch (error) {
       await Promise.all([...this.servers.values()].map((s) => s.close()));

@@ -1,5 +1,7 @@
 // The live 3D topology: PCC, feeders, buses, members, PV and the battery pool, with flows drawn
-// as particles running along each line (direction by sign, speed and density by magnitude).
+// as particles running along each line (direction by sign, speed and density by magnitude), and
+// the controller's picture: the grid feed and the PCC breaker, the island's boundary while the
+// site runs on its battery pool, shed members dimmed, everything dark in a blackout.
 // Instanced meshes and an on-demand frame loop: the scene costs nothing while nothing changes.
 import { Canvas, useFrame, useThree } from '@react-three/fiber';
 import { reaction } from 'mobx';
@@ -11,6 +13,7 @@ import type { SiteFile } from '../../../shared/site/schema.ts';
 import { useStores } from '../stores/context.tsx';
 import { memberColor, palette } from './colors.ts';
 import { layoutSite, type TopologyLayout } from './layout.ts';
+import './topology.css';
 
 const PARTICLES_PER_BRANCH = 6;
 const scratch = new Object3D();
@@ -32,15 +35,15 @@ function Controls({ radius }: { radius: number }) {
 
 /** Redraws when a snapshot arrives, and at 20 Hz while flows are animated and the page is visible. */
 function Invalidator() {
-  const { live, ui } = useStores();
+  const { live, ui, control } = useStores();
   const { invalidate } = useThree();
   useEffect(
     () =>
       reaction(
-        () => live.snapshot,
+        () => [live.snapshot, control.state],
         () => invalidate(),
       ),
-    [live, invalidate],
+    [live, control, invalidate],
   );
   useEffect(() => {
     if (!ui.animateFlows) return;
@@ -53,7 +56,7 @@ function Invalidator() {
 }
 
 function Lines({ layout, site }: { layout: TopologyLayout; site: SiteFile }) {
-  const { live } = useStores();
+  const { live, control } = useStores();
   const lineRef = useRef<InstancedMesh>(null);
   const particleRef = useRef<InstancedMesh>(null);
   const phase = useRef(new Float32Array(layout.branches.length));
@@ -68,6 +71,7 @@ function Lines({ layout, site }: { layout: TopologyLayout; site: SiteFile }) {
     const dt = last.current === 0 ? 0 : Math.min(0.2, (now - last.current) / 1000);
     last.current = now;
     const snapshot = live.snapshot;
+    const picture = control.snapshot;
     layout.branches.forEach((b, i) => {
       const from = new Vector3(b.from[0], 0.15, b.from[1]);
       const to = new Vector3(b.to[0], 0.15, b.to[1]);
@@ -80,11 +84,18 @@ function Lines({ layout, site }: { layout: TopologyLayout; site: SiteFile }) {
       scratch.scale.set(1 + loading * 2.5, length, 1 + loading * 2.5);
       scratch.updateMatrix();
       lines.setMatrixAt(i, scratch.matrix);
+      // Islanded, the lines are fed by the battery pool (blue); dark ones carry nothing.
       lines.setColorAt(
         i,
-        !flow || flow.quality === 'bad'
-          ? color.copy(palette.unknown)
-          : color.set(loading > 0.9 ? '#e5484d' : flow.measured ? '#7d8da3' : '#566375'),
+        picture && !picture.energised
+          ? color.copy(palette.dark)
+          : !flow || flow.quality === 'bad'
+            ? color.copy(palette.unknown)
+            : loading > 0.9
+              ? color.set('#e5484d')
+              : picture?.islanded
+                ? color.copy(palette.islandLine)
+                : color.set(flow.measured ? '#7d8da3' : '#566375'),
       );
       // Particles move downstream for positive flow (towards the members), upstream for negative.
       const speed = Math.sign(kw) * Math.min(6, 0.6 + Math.abs(kw) / 6);
@@ -133,7 +144,7 @@ function Members({
   site: SiteFile;
   onHover: (id: string | null) => void;
 }) {
-  const { live, ui } = useStores();
+  const { live, ui, control } = useStores();
   const houses = useRef<InstancedMesh>(null);
   const panels = useRef<InstancedMesh>(null);
   const members = site.members;
@@ -174,8 +185,12 @@ function Members({
     const mesh = houses.current;
     if (!mesh) return;
     const snapshot = live.snapshot;
+    const picture = control.snapshot;
+    const shed = new Set(picture?.shedMembers ?? []);
     members.forEach((m, i) => {
-      memberColor(snapshot?.members[m.id], color);
+      if (picture && !picture.energised) color.copy(palette.dark);
+      else if (shed.has(m.id)) color.copy(palette.shed);
+      else memberColor(snapshot?.members[m.id], color);
       if (ui.selectedMember === m.id) color.lerp(new Color('#ffffff'), 0.5);
       mesh.setColorAt(i, color);
     });
@@ -228,15 +243,30 @@ function Buses({ layout }: { layout: TopologyLayout }) {
   );
 }
 
-function Pcc() {
-  const { live } = useStores();
+/** The PCC with its breaker, and the feed from the utility coming in from beyond the village. */
+function Pcc({ radius }: { radius: number }) {
+  const { live, control } = useStores();
   const breaker = useRef<Mesh>(null);
+  const blade = useRef<Mesh>(null);
+  const feed = useRef<Mesh>(null);
+  const feedLength = radius * 0.75;
   useFrame(() => {
     const closed = live.snapshot?.pcc?.breakerClosed;
+    const known = closed && closed.value !== null && closed.quality !== 'bad';
+    const isClosed = known ? closed.value !== 0 : null;
+    const grid = control.state?.pcc?.gridStatus;
     const material = breaker.current?.material as { color?: Color } | undefined;
-    if (!material?.color) return;
-    if (!closed || closed.value === null || closed.quality === 'bad') material.color.copy(palette.unknown);
-    else material.color.copy(closed.value ? palette.closed : palette.fault);
+    material?.color?.copy(isClosed === null ? palette.unknown : isClosed ? palette.closed : palette.fault);
+    // An open breaker lifts its blade, so the gap reads from across the room, not only by colour.
+    if (blade.current) {
+      blade.current.rotation.x = isClosed === false ? -0.9 : 0;
+      blade.current.position.y = isClosed === false ? 3.9 : 3.55;
+    }
+    const feedMaterial = feed.current?.material as { color?: Color; opacity?: number } | undefined;
+    if (feedMaterial) {
+      feedMaterial.color?.copy(grid === 'lost' ? palette.fault : isClosed ? palette.importing : palette.idle);
+      feedMaterial.opacity = grid === 'lost' ? 0.45 : isClosed ? 0.9 : 0.5;
+    }
   });
   return (
     <group>
@@ -248,9 +278,77 @@ function Pcc() {
         <boxGeometry args={[1.2, 0.6, 1.2]} />
         <meshStandardMaterial emissiveIntensity={0.4} />
       </mesh>
+      <mesh ref={blade} position={[0, 3.55, 0]}>
+        <boxGeometry args={[0.25, 0.12, 1.6]} />
+        <meshStandardMaterial color="#c9d3df" />
+      </mesh>
+      {/* Towards the camera: the one side no feeder of a radial layout takes first. */}
+      <mesh ref={feed} position={[0, 0.2, feedLength / 2 + 1.4]} rotation={[Math.PI / 2, 0, 0]}>
+        <cylinderGeometry args={[0.35, 0.35, feedLength, 8]} />
+        <meshBasicMaterial transparent toneMapped={false} />
+      </mesh>
     </group>
   );
 }
+
+/** The island's boundary: a ring round the site and a tinted ground while it runs on its own sources. */
+function IslandRing({ radius }: { radius: number }) {
+  const { control } = useStores();
+  const ring = useRef<Mesh>(null);
+  const ground = useRef<Mesh>(null);
+  useFrame(() => {
+    const picture = control.snapshot;
+    const mesh = ring.current;
+    if (!mesh || !ground.current) return;
+    const islanded = picture !== null && picture.islanded;
+    mesh.visible = islanded;
+    const material = mesh.material as { color?: Color };
+    material.color?.copy(picture && !picture.energised ? palette.fault : palette.battery);
+    (ground.current.material as { color?: Color }).color?.set(
+      !islanded ? palette.groundDisc : picture.energised ? palette.islandGround : palette.darkGround,
+    );
+  });
+  return (
+    <>
+      <mesh ref={ground} rotation={[-Math.PI / 2, 0, 0]} position={[0, 0, 0]}>
+        <circleGeometry args={[radius * 1.3, 64]} />
+        <meshStandardMaterial color={palette.groundDisc} />
+      </mesh>
+      <mesh ref={ring} rotation={[-Math.PI / 2, 0, 0]} position={[0, 0.05, 0]} visible={false}>
+        <ringGeometry args={[radius * 1.0, radius * 1.025, 128]} />
+        <meshBasicMaterial transparent opacity={0.75} toneMapped={false} />
+      </mesh>
+    </>
+  );
+}
+
+/** The controller's mode over the scene, in words. */
+const ModeBadge = observer(function ModeBadge() {
+  const { control } = useStores();
+  const picture = control.snapshot;
+  if (!picture) return null;
+  const text = !picture.energised
+    ? 'Site dark'
+    : picture.islanded
+      ? 'Islanded: the battery pool forms the grid'
+      : picture.mode === 'grid-connected'
+        ? 'Grid-connected'
+        : picture.mode;
+  return (
+    <div
+      className={`topology-mode ${!picture.energised ? 'dark' : picture.islanded ? 'island' : 'grid'}`}
+      data-testid="topology-mode"
+      data-mode={picture.mode}
+    >
+      <strong>{text}</strong>
+      <span>
+        breaker {picture.breakerClosed === null ? 'unknown' : picture.breakerClosed ? 'closed' : 'open'}
+        {picture.shedMembers.length > 0 ? ` · ${picture.shedMembers.length} members shed` : ''}
+        {picture.activeAlarms > 0 ? ` · ${picture.activeAlarms} alarms` : ''}
+      </span>
+    </div>
+  );
+});
 
 function Batteries({ layout }: { layout: TopologyLayout }) {
   const { live } = useStores();
@@ -294,7 +392,8 @@ function Batteries({ layout }: { layout: TopologyLayout }) {
 export const TopologyScene = observer(function TopologyScene({ site }: { site: SiteFile }) {
   const layout = useMemo(() => layoutSite(site), [site]);
   const [hovered, setHovered] = useState<string | null>(null);
-  const { live } = useStores();
+  const { live, control } = useStores();
+  useEffect(() => control.open(), [control]);
   const r = layout.radius;
   const hoveredMember = hovered ? site.members.find((m) => m.id === hovered) : undefined;
   const reading = hovered ? live.snapshot?.members[hovered] : undefined;
@@ -309,12 +408,9 @@ export const TopologyScene = observer(function TopologyScene({ site }: { site: S
         <color attach="background" args={[palette.ground]} />
         <ambientLight intensity={0.55} />
         <directionalLight position={[20, 40, 10]} intensity={1.6} />
-        <mesh rotation={[-Math.PI / 2, 0, 0]} position={[0, 0, 0]}>
-          <circleGeometry args={[r * 1.3, 64]} />
-          <meshStandardMaterial color="#111822" />
-        </mesh>
         <gridHelper args={[r * 2.6, 26, '#1b2430', '#161e28']} position={[0, 0.01, 0]} />
-        <Pcc />
+        <Pcc radius={r} />
+        <IslandRing radius={r} />
         <Buses layout={layout} />
         <Lines layout={layout} site={site} />
         <Members layout={layout} site={site} onHover={setHovered} />
@@ -322,6 +418,7 @@ export const TopologyScene = observer(function TopologyScene({ site }: { site: S
         <Controls radius={r} />
         <Invalidator />
       </Canvas>
+      <ModeBadge />
       {hoveredMember && (
         <div className="tooltip">
           <strong>{hoveredMember.name}</strong>
@@ -331,6 +428,7 @@ export const TopologyScene = observer(function TopologyScene({ site }: { site: S
               : `${reading.value >= 0 ? 'importing' : 'exporting'} ${Math.abs(reading.value).toFixed(2)} kW`}
           </span>
           <span className="muted">
+            {control.snapshot?.shedMembers.includes(hoveredMember.id) ? 'shed · ' : ''}
             {hoveredMember.category} · tier {hoveredMember.priorityTier}
             {hoveredMember.pvKWp > 0 ? ` · ${hoveredMember.pvKWp} kWp PV` : ''}
           </span>

@@ -15,6 +15,16 @@ export const palette = {
   battery: new Color('#4aa3ff'),
   pv: new Color('#1f4f8f'),
   essential: new Color('#d65db1'),
+  /** A member whose shed relay is open. */
+  shed: new Color('#7a2a31'),
+  /** Nothing energised (blackout). */
+  dark: new Color('#1a1f26'),
+  /** A line fed by the island's battery pool. */
+  islandLine: new Color('#3d78b8'),
+  groundDisc: '#111822',
+  /** The ground inside the island's boundary: a faint blue, so the island reads at a glance. */
+  islandGround: '#0f1c2c',
+  darkGround: '#150f12',
 };
 
 /** Member colour by net power: amber shades when importing, green when exporting. */

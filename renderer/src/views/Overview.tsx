@@ -5,26 +5,7 @@ import { useStores } from '../stores/context.tsx';
 import { TopologyScene } from '../topology/TopologyScene.tsx';
 import { kw, percent, reading } from './format.ts';
 import { Sparkline } from './Sparkline.tsx';
-
-const Figure = ({
-  label,
-  value,
-  detail,
-  testId,
-}: {
-  label: string;
-  value: string;
-  detail?: string;
-  testId?: string;
-}) => (
-  <div className="figure">
-    <div className="figure-label">{label}</div>
-    <div className="figure-value" data-testid={testId}>
-      {value}
-    </div>
-    {detail && <div className="figure-detail">{detail}</div>}
-  </div>
-);
+import { Figure } from './Figure.tsx';
 
 export const Overview = observer(function Overview() {
   const { site, live } = useStores();
@@ -45,7 +26,13 @@ export const Overview = observer(function Overview() {
             {pccKW === null ? '—' : `${Math.abs(pccKW).toFixed(1)} kW`}
           </div>
           <div className="figure-detail">
-            {pccKW === null ? 'no reading' : pccKW >= 0 ? 'importing from the grid' : 'exporting to the grid'}
+            {breaker?.value === 0
+              ? 'islanded: no exchange with the grid'
+              : pccKW === null
+                ? 'no reading'
+                : pccKW >= 0
+                  ? 'importing from the grid'
+                  : 'exporting to the grid'}
             {' · breaker '}
             <span className={breaker?.value ? 'ok' : 'alarm'}>
               {breaker?.value === null || !breaker ? 'unknown' : breaker.value ? 'closed' : 'open'}
@@ -131,6 +118,12 @@ export const Overview = observer(function Overview() {
             </li>
             <li>
               <i style={{ background: '#4aa3ff' }} /> battery state of charge
+            </li>
+            <li>
+              <i style={{ background: '#7a2a31' }} /> member shed by the controller
+            </li>
+            <li>
+              <i style={{ background: '#3d78b8' }} /> island boundary and lines fed by the battery pool
             </li>
           </ul>
           <p className="muted small">

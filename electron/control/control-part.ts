@@ -1,0 +1,203 @@
+// The control part of the console: the microgrid controller fed by live measurements once a
+// second (and at once on each fresh PCC reading), acting through the field command path, and
+// answering the control API. Operator commands are audited to DIR/control-audit.jsonl.
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { AuditRecord, ControlApi } from '../../shared/api/control-api.ts';
+import type { HandlersOf } from '../../shared/api/contract.ts';
+import type { IntervalMode } from '../../shared/settlement/interval-energy.ts';
+import type { ConsoleContext, ConsolePart } from '../app/console-part.ts';
+import type { FieldCommands } from '../field/command-path.ts';
+import type { ControlConfigOverrides } from './control-config.ts';
+import { LiveActuators } from './live-actuators.ts';
+import { LiveMeasurements } from './live-measurements.ts';
+import { MicrogridController } from './microgrid-controller.ts';
+
+export interface ControlPartOptions {
+  commands: FieldCommands;
+  /** Overrides of the controller's settings (tests shorten the grid stability time, ...). */
+  config?: ControlConfigOverrides;
+}
+
+export interface ControlPart extends ConsolePart<HandlersOf<ControlApi>> {
+  /** The mode that held longest during a settlement interval (islanded intervals have no grid fallback). */
+  modeDuring(startMs: number, minutes: number): IntervalMode;
+  controller: MicrogridController;
+}
+
+export const CONTROL_AUDIT_FILE = 'control-audit.jsonl';
+const TICK_MS = 1000;
+const FIRST_READ_GRACE_MS = 10_000;
+/** A meter's figure can lag a change by up to its own refresh period. */
+const METER_REFRESH_MS = 1000;
+const SETTLE_WAIT_MAX_MS = 4000;
+const EARLIER_AUDIT_KEPT = 200;
+
+export function createControlPart(ctx: ConsoleContext, options: ControlPartOptions): ControlPart {
+  const auditFile = path.join(ctx.dataDir, CONTROL_AUDIT_FILE);
+  const writeAudit = (record: AuditRecord) => {
+    const line = JSON.stringify({ ...record, at: new Date(record.atMs).toISOString() });
+    try {
+      appendFileSync(auditFile, `${line}\n`);
+    } catch (error) {
+      ctx.log(`control audit: cannot write ${auditFile}: ${(error as Error).message}`);
+    }
+  };
+  let statePending = false;
+  let ticking: Promise<void> | null = null;
+  let lastTickMs = Number.NEGATIVE_INFINITY;
+  let timer: NodeJS.Timeout | null = null;
+  let unsubscribe: (() => void) | null = null;
+  let stopped = false;
+
+  // Commands audited before this start: shown after this session's, newest first.
+  const earlier = readAuditFile(auditFile, EARLIER_AUDIT_KEPT, (m) => ctx.log(m));
+
+  const actuators = new LiveActuators(
+    ctx.site,
+    options.commands,
+    () => ctx.snapshot(),
+    () => ctx.now(),
+  );
+  const measurements = new LiveMeasurements(ctx.site);
+  const controller = new MicrogridController({
+    site: ctx.site,
+    actuators,
+    startMs: ctx.now(),
+    ...(options.config ? { config: options.config } : {}),
+    auditSink: writeAudit,
+    onEvent: (event) => ctx.emit('control/event', event),
+    onAlarm: (alarm) => ctx.emit('control/alarm', alarm),
+    onTransition: (t) => {
+      ctx.log(`control: ${t.from} → ${t.to}: ${t.reason}`);
+      statePending = true;
+    },
+  });
+  options.commands.setInterlocks({
+    canClosePcc: () => controller.canClosePcc(ctx.now()),
+    canGridForm: () => actuators.canGridForm(),
+  });
+
+  let lastPushMs = Number.NEGATIVE_INFINITY;
+  const pushState = () => {
+    statePending = false;
+    lastPushMs = ctx.now();
+    ctx.emit('control/state', controller.state());
+  };
+
+  const startedMs = ctx.now();
+  const runTick = async (): Promise<void> => {
+    try {
+      const snapshot = ctx.snapshot();
+      // The first second after start, devices are still being connected: their silence is not a fault.
+      if (ctx.now() - startedMs < FIRST_READ_GRACE_MS && measurements.firstReadPending(snapshot)) return;
+      // While the pool balances the PCC before a planned opening, each step waits for readings
+      // taken after the last setpoint has shown at the meter (bounded, so a silent meter cannot
+      // stall the controller: it then aborts on its own terms).
+      const acted = actuators.lastActionMs;
+      if (
+        controller.currentMode === 'planned-islanding' &&
+        acted !== null &&
+        ctx.now() - acted < SETTLE_WAIT_MAX_MS &&
+        !measurements.readSince(snapshot, acted + METER_REFRESH_MS)
+      )
+        return;
+      await controller.tick(measurements.from(snapshot, ctx.now()));
+    } catch (error) {
+      ctx.log(`control: tick failed: ${(error as Error).message}`);
+    }
+    // Viewers get the picture once a second, and at once when the mode changes.
+    if (!stopped && (statePending || ctx.now() - lastPushMs >= TICK_MS - 50)) pushState();
+  };
+  // One tick at a time: a tick waits on field commands (a breaker takes a second to move). A
+  // fresh PCC reading during a tick is not dropped: it runs the next tick as soon as this ends.
+  let again = false;
+  const tick = (): void => {
+    if (stopped) return;
+    if (ticking) {
+      again = true;
+      return;
+    }
+    again = false;
+    lastTickMs = ctx.now();
+    ticking = runTick().finally(() => {
+      ticking = null;
+      if (again) tick();
+    });
+  };
+
+  const watched = new Set<string>(
+    ctx.site.grid.kind === 'connected' ? [ctx.site.grid.pcc.meter, ctx.site.grid.pcc.breaker] : [],
+  );
+
+  const handlers: HandlersOf<ControlApi> = {
+    'control/state': () => controller.state(),
+    'control/check': ({ command }) => controller.check(command, ctx.now()),
+    'control/command': async ({ command, operator, origin }) => {
+      const outcome = await controller.command(command, {
+        operator: operator ?? 'console operator',
+        origin: origin ?? 'console',
+        atMs: ctx.now(),
+      });
+      pushState();
+      return outcome;
+    },
+    'control/acknowledge': ({ alarmId }) => {
+      const ok = controller.acknowledge(alarmId);
+      if (ok) pushState();
+      return { ok };
+    },
+    'control/audit': ({ limit }) => {
+      const n = limit ?? 100;
+      const session = controller.auditRecords(n);
+      return session.length >= n ? session : [...session, ...earlier.slice(0, n - session.length)];
+    },
+  };
+
+  return {
+    handlers,
+    controller,
+    modeDuring: (startMs, minutes) => controller.modeDuring(startMs, minutes),
+    start() {
+      unsubscribe = ctx.onCycle((cycle) => {
+        if (watched.has(cycle.device)) tick();
+      });
+      timer = setInterval(() => {
+        if (ctx.now() - lastTickMs >= TICK_MS - 50 || statePending) tick();
+      }, TICK_MS / 4);
+    },
+    async stop() {
+      stopped = true;
+      if (timer) clearInterval(timer);
+      timer = null;
+      unsubscribe?.();
+      await ticking;
+    },
+  };
+}
+
+/** The last `keep` records of the audit file, newest first; a damaged line is skipped, not fatal. */
+function readAuditFile(file: string, keep: number, log: (message: string) => void): AuditRecord[] {
+  if (!existsSync(file)) return [];
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    log(`control audit: cannot read ${file}: ${(error as Error).message}`);
+    return [];
+  }
+  const records: AuditRecord[] = [];
+  const lines = text.split('\n').filter((l) => l.trim() !== '');
+  for (const line of lines.slice(-keep).reverse()) {
+    try {
+      const r = JSON.parse(line) as AuditRecord & { at?: string };
+      if (typeof r.id === 'number' && typeof r.atMs === 'number') {
+        delete r.at;
+        records.push(r);
+      }
+    } catch {
+      // A line cut short by a crash: the rest of the file is still good.
+    }
+  }
+  return records;
+}

@@ -1,0 +1,145 @@
+// What the controller reads each second on the live console, taken from the poller's live
+// snapshot: PCC meter (grid side of the breaker), breaker controller, battery inverters (the
+// island side: their terminals see the site's buses), PV and member meters grouped by shed tier.
+// Anything not read good this cycle is null: a stale or missing reading is "unknown", never zero.
+import { batteryModes, type BatteryMode } from '../../shared/api/control-api.ts';
+import type { DeviceLive, LiveSnapshot, Quantity, Reading } from '../../shared/api/live.ts';
+import type { SiteFile } from '../../shared/site/schema.ts';
+import type { BatteryMeasurement, Measurements, PccMeasurement, TierMeasurement } from './measurements.ts';
+
+const good = (r: Reading | undefined): number | null =>
+  r && r.quality === 'good' && r.value !== null && Number.isFinite(r.value) ? r.value : null;
+
+/** The storage mode register of model 64901 holds 0..3 in the order of `batteryModes`. */
+const modeOf = (value: number | null): BatteryMode | null =>
+  value === null ? null : (batteryModes[value] ?? null);
+
+function phaseAcross(device: DeviceLive | undefined): number | null {
+  if (device?.state !== 'online') return null;
+  return good(device.readings.phaseDifferenceDeg);
+}
+
+export class LiveMeasurements {
+  private readonly tiers: Array<{ tier: number; members: string[] }>;
+  private readonly batteries: Array<{ id: string; ratedKW: number; capacityKWh: number }>;
+
+  constructor(private readonly site: SiteFile) {
+    const byTier = new Map<number, string[]>();
+    for (const m of site.members) byTier.set(m.priorityTier, [...(byTier.get(m.priorityTier) ?? []), m.id]);
+    this.tiers = [...byTier.entries()]
+      .sort((a, b) => a[0] - b[0])
+      .map(([tier, members]) => ({ tier, members }));
+    this.batteries = (site.batteryPool?.inverters ?? []).map((id) => {
+      const device = site.devices.find((d) => d.id === id);
+      return { id, ratedKW: device?.ratedKW ?? 0, capacityKWh: device?.capacityKWh ?? 0 };
+    });
+  }
+
+  /** True while a device the controller depends on has not been read for the first time. */
+  firstReadPending(snapshot: LiveSnapshot): boolean {
+    const needed = new Set(this.batteries.map((b) => b.id));
+    if (this.site.grid.kind === 'connected') {
+      needed.add(this.site.grid.pcc.meter);
+      needed.add(this.site.grid.pcc.breaker);
+    }
+    return snapshot.devices.some((d) => needed.has(d.id) && d.state === 'connecting');
+  }
+
+  /**
+   * True when the PCC meter and every answering battery inverter have been read since `sinceMs`:
+   * balancing the PCC on a meter reading older than the last setpoint (or a battery reading older
+   * than the meter's) chases its own tail.
+   */
+  readSince(snapshot: LiveSnapshot, sinceMs: number): boolean {
+    const times: Array<number | undefined> = [];
+    const devices = new Map(snapshot.devices.map((d) => [d.id, d]));
+    if (this.site.grid.kind === 'connected')
+      times.push(devices.get(this.site.grid.pcc.meter)?.readings.powerKW?.timeMs);
+    for (const b of this.batteries) {
+      const d = devices.get(b.id);
+      if (d?.state === 'online') times.push(d.readings.powerKW?.timeMs);
+    }
+    return times.every((t) => t !== undefined && t >= sinceMs);
+  }
+
+  from(snapshot: LiveSnapshot, timeMs: number): Measurements {
+    const devices = new Map(snapshot.devices.map((d) => [d.id, d]));
+    const read = (id: string | undefined, q: Quantity): number | null => {
+      const device = id === undefined ? undefined : devices.get(id);
+      return device && device.state === 'online' ? good(device.readings[q]) : null;
+    };
+
+    let pcc: PccMeasurement | null = null;
+    if (this.site.grid.kind === 'connected') {
+      const { meter, breaker } = this.site.grid.pcc;
+      const voltageV = read(meter, 'voltageV');
+      const frequencyHz = read(meter, 'frequencyHz');
+      const powerKW = read(meter, 'powerKW');
+      const closed = read(breaker, 'breakerClosed');
+      const tripped = read(breaker, 'breakerTripped');
+      pcc = {
+        quality: voltageV !== null && frequencyHz !== null && powerKW !== null ? 'good' : 'unknown',
+        voltageV,
+        frequencyHz,
+        powerKW,
+        breakerClosed: closed === null ? null : closed !== 0,
+        breakerTripped: tripped === null ? null : tripped !== 0,
+        // Only a sync-check relay (or a breaker controller with one) measures the angle across
+        // the open breaker; without one the sync check refuses to close, as it must.
+        phaseDifferenceDeg: phaseAcross(devices.get(breaker)),
+      };
+    }
+
+    const batteries: BatteryMeasurement[] = this.batteries.map((b) => {
+      const device: DeviceLive | undefined = devices.get(b.id);
+      const online = device?.state === 'online';
+      return {
+        id: b.id,
+        ratedKW: b.ratedKW,
+        capacityKWh: b.capacityKWh,
+        socFraction: read(b.id, 'socFraction'),
+        powerKW: read(b.id, 'powerKW'),
+        mode: modeOf(read(b.id, 'batteryMode')),
+        // An inverter that does not answer, or answers that it is in fault (tripped: it refuses
+        // commands until reset), cannot be counted on to form the island; one not read yet is
+        // unknown. A fault point the device does not have (or that read badly) is no fault.
+        available:
+          device === undefined || device.state === 'connecting'
+            ? null
+            : online && read(b.id, 'batteryFault') !== 1,
+      };
+    });
+
+    // The island side: the inverters' terminal voltage and frequency, from those that answer.
+    const volts = this.batteries.map((b) => read(b.id, 'voltageV')).filter((v): v is number => v !== null);
+    const hertz = this.batteries.map((b) => read(b.id, 'frequencyHz')).filter((v): v is number => v !== null);
+    const mean = (xs: number[]) => (xs.length === 0 ? null : xs.reduce((a, b) => a + b, 0) / xs.length);
+
+    const allBatteriesRead = batteries.every((b) => b.powerKW !== null);
+    const tiers: TierMeasurement[] = this.tiers.map(({ tier, members }) => {
+      let load = 0;
+      let known = 0;
+      for (const id of members) {
+        const v = good(snapshot.members[id]);
+        if (v === null) continue;
+        load += v;
+        known++;
+      }
+      // Relays in the demo site have no position feedback mapped to a quantity.
+      return { tier, loadKW: known === 0 ? null : load, shed: null };
+    });
+
+    return {
+      timeMs,
+      pcc,
+      island: { voltageV: mean(volts), frequencyHz: mean(hertz) },
+      pool: {
+        socFraction: snapshot.totals.socFraction,
+        powerKW: allBatteriesRead ? snapshot.totals.batteryKW : null,
+        batteries,
+      },
+      pv: { powerKW: snapshot.totals.pvKW, availableKW: null },
+      tiers,
+    };
+  }
+}

@@ -1,0 +1,36 @@
+// The simulator's calls for the console: on a simulated site the operator can cut and restore
+// the grid or change the weather and watch the controller respond; on real devices every call
+// except the state is refused.
+import type { HandlersOf } from '../../shared/api/contract.ts';
+import type { SimulatorApi, SimulatorState } from '../../shared/api/simulator-api.ts';
+import { ApiRefusal } from '../app/api-refusal.ts';
+import type { ConsoleContext, ConsolePart } from '../app/console-part.ts';
+import type { SiteSimulator } from './site-simulator.ts';
+
+export function createSimulatorPart(ctx: ConsoleContext): ConsolePart<HandlersOf<SimulatorApi>> {
+  const state = (): SimulatorState => {
+    const s = ctx.simulator?.physics.state;
+    return s
+      ? { simulated: true, gridAvailable: s.gridAvailable, weather: s.weather }
+      : { simulated: false, gridAvailable: null, weather: null };
+  };
+  const simulator = (): SiteSimulator => {
+    if (!ctx.simulator) throw new ApiRefusal('the console runs on real devices, not on the simulator');
+    return ctx.simulator;
+  };
+  return {
+    handlers: {
+      'simulator/state': () => state(),
+      'simulator/grid': ({ available }) => {
+        simulator().physics.setGridAvailable(available);
+        ctx.log(`simulator: grid ${available ? 'restored' : 'cut'} by the operator`);
+        return state();
+      },
+      'simulator/weather': ({ weather }) => {
+        simulator().physics.state.weather = weather;
+        ctx.log(`simulator: weather set to ${weather}`);
+        return state();
+      },
+    },
+  };
+}

@@ -1,0 +1,115 @@
+// The control view in Chromium against `commonwatt serve` on the demo village: an unsafe command
+// shows its refusal reason, a planned island is proposed, confirmed and carried out, the mode
+// and breaker change on screen and in the 3D overview; screenshots are kept for people to look at.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../fixtures/browser.ts';
+import { startServe, type Served } from '../fixtures/cli.ts';
+import { repoRoot } from '../fixtures/paths.ts';
+
+const resultsDir = path.join(repoRoot, 'test-results');
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cw-e2e-control-'));
+let served: Served;
+let browser: Browser;
+let page: Page;
+const pageErrors: string[] = [];
+
+beforeAll(async () => {
+  fs.mkdirSync(resultsDir, { recursive: true });
+  served = await startServe(['--data', dataDir]);
+  browser = await launchChromium();
+  page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  await page.goto(served.url);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await served?.stop();
+  fs.rmSync(dataDir, { recursive: true, force: true });
+});
+
+const mode = () => page.getByTestId('control-mode');
+/** Set once the planned island has been carried out; the later steps need it. */
+let islandedOnScreen = false;
+
+describe('control view', () => {
+  it('shows the controller grid-connected with the PCC breaker closed', async () => {
+    await page.getByRole('button', { name: 'Control', exact: true }).click();
+    await page.locator('[data-testid=control-mode][data-mode=grid-connected]').waitFor({ timeout: 20_000 });
+    await page
+      .getByTestId('breaker-state')
+      .filter({ hasText: /^closed$/ })
+      .waitFor({ timeout: 20_000 });
+    expect(await page.getByTestId('current-mode-node').getAttribute('data-mode')).toBe('grid-connected');
+  });
+
+  it('refuses an unsafe command and says why', async () => {
+    await page.getByTestId('action-reconnect').click();
+    const panel = page.getByTestId('confirm-panel');
+    await panel.getByText(/^Refused:/).waitFor();
+    expect(await panel.getByTestId('check-reason').textContent()).toMatch(/already grid-connected/);
+    expect(await page.getByTestId('confirm-command').isDisabled()).toBe(true);
+    await panel.getByRole('button', { name: 'Close' }).click();
+    await panel.waitFor({ state: 'detached' });
+  });
+
+  it('islands on the operator\u2019s confirmation', async () => {
+    await page.getByTestId('action-island').click();
+    const panel = page.getByTestId('confirm-panel');
+    await panel.getByText(/^(Confirm|Refused):/).waitFor();
+    if (await panel.getByTestId('check-reason').count())
+      console.log(`e2e: island check says: ${await panel.getByTestId('check-reason').textContent()}`);
+    // The demo village's net load stays within the pool's rating at every hour: no refusal expected.
+    expect(await panel.locator('.confirm-title').textContent()).toMatch(/^Confirm: island/);
+    expect(await mode().getAttribute('data-mode')).toBe('grid-connected');
+    await page.getByTestId('confirm-command').click();
+    await page
+      .locator(
+        '[data-testid=control-mode][data-mode=planned-islanding], [data-testid=control-mode][data-mode=islanded]',
+      )
+      .waitFor({ timeout: 15_000 });
+    await page.locator('[data-testid=control-mode][data-mode=islanded]').waitFor({ timeout: 60_000 });
+    await page
+      .getByTestId('breaker-state')
+      .filter({ hasText: /^open$/ })
+      .waitFor({ timeout: 10_000 });
+    expect(await page.getByTestId('current-mode-node').getAttribute('data-mode')).toBe('islanded');
+    islandedOnScreen = true;
+    expect(await page.getByTestId('events-panel').textContent()).toMatch(
+      /PCC breaker opened at -?\d+\.\d+ kW/,
+    );
+    expect(await page.getByTestId('audit-panel').textContent()).toMatch(/accepted.*island by/);
+  });
+
+  it('sheds a tier by hand while islanded', async () => {
+    expect(islandedOnScreen).toBe(true);
+    const row = page.getByTestId('tier-3');
+    await row.getByRole('button', { name: 'Shed' }).click();
+    await page
+      .getByTestId('confirm-panel')
+      .getByText(/^Confirm: shed tier 3/)
+      .waitFor();
+    await page.getByTestId('confirm-command').click();
+    await row.getByText(/shed \(by hand\)/).waitFor({ timeout: 15_000 });
+    expect(await page.getByTestId('command-outcome').textContent()).toMatch(/shed tier 3: accepted/);
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: path.join(resultsDir, 'control-islanded.png') });
+  });
+
+  it('shows the island in the 3D overview', async () => {
+    await page.getByRole('button', { name: 'Overview', exact: true }).click();
+    const badge = page.getByTestId('topology-mode');
+    await badge.waitFor({ timeout: 10_000 });
+    await badge.getByText(/members shed/).waitFor({ timeout: 10_000 });
+    expect(await badge.getAttribute('data-mode')).toBe('islanded');
+    expect(await badge.textContent()).toMatch(/Islanded.*breaker open · \d+ members shed/);
+    await page.locator('[data-testid=topology] canvas').waitFor();
+    await page.waitForTimeout(800);
+    await page.screenshot({ path: path.join(resultsDir, 'overview-islanded.png') });
+    expect(pageErrors).toEqual([]);
+  });
+});

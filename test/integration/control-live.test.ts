@@ -1,0 +1,427 @@
+// The islanding controller on the live console: the simulated demo village served over loopback
+// Modbus, the poller reading it, the controller acting through the field command path. Grid loss
+// must island the site with the breaker open; unsafe commands are refused with a reason; a
+// planned island reaches the dead band before the breaker opens; every command is audited.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ControlState } from '../../shared/api/control-api.ts';
+import { startConsole, type ConsoleApp } from '../../electron/app/console-app.ts';
+import { CONTROL_AUDIT_FILE } from '../../electron/control/control-part.ts';
+import { demoSitePath } from '../fixtures/paths.ts';
+import { waitFor } from '../fixtures/wait.ts';
+
+async function consoleOn(dataDir: string): Promise<{ app: ConsoleApp; states: ControlState[] }> {
+  const app = await startConsole({ siteFile: demoSitePath, dataDir, simulate: true, transport: 'websocket' });
+  const states: ControlState[] = [];
+  app.subscribe((event, payload) => {
+    if (event === 'control/state') states.push(payload as ControlState);
+  });
+  return { app, states };
+}
+
+const latest = (states: ControlState[]) => states[states.length - 1];
+
+/** Until the controller has good PCC readings and sees the breaker closed. */
+async function settled(states: ControlState[]): Promise<ControlState> {
+  return waitFor(
+    () => {
+      const s = latest(states);
+      return s &&
+        s.mode === 'grid-connected' &&
+        s.pcc?.quality === 'good' &&
+        s.pcc.breakerClosed === true &&
+        s.pool.socFraction !== null
+        ? s
+        : undefined;
+    },
+    20_000,
+    'the controller to read the PCC and the pool',
+  );
+}
+
+describe('live control: grid loss', () => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cw-control-'));
+  let app: ConsoleApp;
+  let states: ControlState[];
+
+  beforeAll(async () => {
+    ({ app, states } = await consoleOn(dataDir));
+  });
+
+  afterAll(async () => {
+    await app?.stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('islands the site on grid loss with the PCC breaker open and the pool forming', async () => {
+    await settled(states);
+    const sim = app.simulator;
+    if (!sim) throw new Error('the console should run the simulator');
+    const lostMs = Date.now();
+    sim.physics.setGridAvailable(false);
+    sim.step(0);
+    const islanded = await waitFor(
+      () => {
+        const s = latest(states);
+        return s && s.mode === 'islanded' && s.pcc?.breakerClosed === false ? s : undefined;
+      },
+      15_000,
+      'the console to go islanded with the breaker open',
+    );
+    const path = islanded.transitions.map((t) => `${t.from}→${t.to}`);
+    expect(path).toContain('grid-connected→unplanned-islanding');
+    expect(path).toContain('unplanned-islanding→islanded');
+    const detected = islanded.transitions.find((t) => t.to === 'unplanned-islanding');
+    console.log(
+      `grid loss → unplanned-islanding after ${((detected?.atMs ?? 0) - lostMs) / 1000} s; → islanded after ${(islanded.sinceMs - lostMs) / 1000} s`,
+    );
+    expect(islanded.pcc?.gridStatus).toBe('lost');
+    expect(islanded.alarms.some((a) => a.code === 'grid-lost' && a.clearedMs === null)).toBe(true);
+    // What the devices did, not what the controller believes: the simulated site is islanded and lit.
+    expect(sim.physics.state.breakerClosed).toBe(false);
+    expect(sim.physics.state.blackout).toBe(false);
+    expect([...sim.physics.state.batteries.values()].some((b) => b.mode === 'grid-forming')).toBe(true);
+    const handlers = app.handlers;
+    expect((await handlers['control/state']({})).mode).toBe('islanded');
+  });
+
+  it('refuses to reconnect without a grid, with the reason, and audits it', async () => {
+    const check = await app.handlers['control/check']({ command: { kind: 'reconnect' } });
+    expect(check.ok).toBe(false);
+    expect(check.reason).toMatch(/no usable grid/);
+    const outcome = await app.handlers['control/command']({
+      command: { kind: 'reconnect' },
+      confirmed: true,
+      operator: 'test operator',
+    });
+    expect(outcome).toMatchObject({ ok: false, done: false });
+    expect(outcome.reason).toMatch(/no usable grid/);
+    expect(app.simulator?.physics.state.breakerClosed).toBe(false);
+
+    const island = await app.handlers['control/command']({ command: { kind: 'island' }, confirmed: true });
+    expect(island.ok).toBe(false);
+    expect(island.reason).toMatch(/not grid-connected/);
+
+    const audit = await app.handlers['control/audit']({});
+    expect(audit.length).toBeGreaterThanOrEqual(2);
+    expect(audit[0]).toMatchObject({ outcome: 'refused', command: { kind: 'island' } });
+    expect(audit.find((r) => r.id === outcome.auditId)).toMatchObject({
+      operator: 'test operator',
+      origin: 'console',
+      outcome: 'refused',
+      command: { kind: 'reconnect' },
+    });
+    const lines = fs
+      .readFileSync(path.join(dataDir, CONTROL_AUDIT_FILE), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { id: number; outcome: string; at: string });
+    expect(lines.map((l) => l.id)).toEqual(expect.arrayContaining([outcome.auditId, island.auditId]));
+    expect(lines.every((l) => !Number.isNaN(Date.parse(l.at)))).toBe(true);
+  });
+
+  it('sheds and restores a tier through the relays while islanded; refuses to stop the forming pool', async () => {
+    const sim = app.simulator;
+    if (!sim) throw new Error('the console should run the simulator');
+    const tier3 = app.site.members.filter((m) => m.priorityTier === 3).map((m) => m.id);
+    expect(tier3.length).toBeGreaterThan(0);
+    const shed = await app.handlers['control/command']({
+      command: { kind: 'shed', tier: 3 },
+      confirmed: true,
+    });
+    expect(shed).toMatchObject({ ok: true, done: true });
+    expect(tier3.every((id) => sim.physics.state.members.get(id)?.shed === true)).toBe(true);
+    const afterShed = await app.handlers['control/state']({});
+    expect(afterShed.tiers.find((t) => t.tier === 3)).toMatchObject({ shed: true, manual: true });
+
+    const again = await app.handlers['control/check']({ command: { kind: 'shed', tier: 3 } });
+    expect(again).toMatchObject({ ok: false, reason: 'tier 3 is already shed' });
+
+    const restore = await app.handlers['control/command']({
+      command: { kind: 'restore', tier: 3 },
+      confirmed: true,
+    });
+    expect(restore.ok, restore.reason).toBe(true);
+    expect(restore.done).toBe(true);
+    expect(tier3.every((id) => sim.physics.state.members.get(id)?.shed === false)).toBe(true);
+
+    const standby = await app.handlers['control/check']({
+      command: { kind: 'battery-mode', mode: 'standby' },
+    });
+    expect(standby.ok).toBe(false);
+    expect(standby.reason).toMatch(/would black the island out/);
+    expect(sim.physics.state.blackout).toBe(false);
+  });
+
+  it('waits for the returning grid to be stable, and will not close without a sync check', async () => {
+    app.simulator?.physics.setGridAvailable(true);
+    app.simulator?.step(0);
+    const resync = await waitFor(
+      () => {
+        const s = latest(states);
+        return s && s.mode === 'resynchronising' ? s : undefined;
+      },
+      15_000,
+      'the controller to start resynchronising',
+    );
+    expect(resync.pcc?.gridStatus).toBe('present');
+    const check = await app.handlers['control/check']({ command: { kind: 'reconnect' } });
+    expect(check.ok).toBe(true);
+    expect(check.reason).toMatch(/stable for \d+ s: the breaker closes after 300 s/);
+    expect(app.simulator?.physics.state.breakerClosed).toBe(false);
+  });
+});
+
+describe('live control: reconnection after a grid loss', () => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cw-control-resync-'));
+  let app: ConsoleApp;
+  const states: ControlState[] = [];
+
+  beforeAll(async () => {
+    // The 5-minute stability wait shortened to 5 s; the sync check itself is unchanged.
+    app = await startConsole({
+      siteFile: demoSitePath,
+      dataDir,
+      simulate: true,
+      transport: 'websocket',
+      control: { stability: { seconds: 5 } },
+    });
+    app.subscribe((event, payload) => {
+      if (event === 'control/state') states.push(payload as ControlState);
+    });
+  });
+
+  afterAll(async () => {
+    await app?.stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('closes the breaker only after a passing sync check measured across it', async () => {
+    await settled(states);
+    const sim = app.simulator;
+    if (!sim) throw new Error('simulated console expected');
+    sim.physics.setGridAvailable(false);
+    await waitFor(() => latest(states)?.mode === 'islanded', 15_000, 'the island');
+    sim.physics.setGridAvailable(true);
+    const back = await waitFor(
+      () => {
+        const s = latest(states);
+        return s?.mode === 'grid-connected' && s.pcc?.breakerClosed === true ? s : undefined;
+      },
+      60_000,
+      'the console to resynchronise and reconnect',
+    );
+    const path = back.transitions.map((t) => t.to);
+    expect(path.slice(path.lastIndexOf('islanded'))).toEqual([
+      'islanded',
+      'resynchronising',
+      'reconnecting',
+      'grid-connected',
+    ]);
+    // The check that let the breaker close read the angle across it from the breaker controller.
+    const checks = states.flatMap((s) => (s.syncCheck ? [s.syncCheck] : []));
+    const last = checks.at(-1);
+    expect(last?.ok).toBe(true);
+    expect(last?.phaseDiffDeg).not.toBeNull();
+    expect(Math.abs(last?.phaseDiffDeg ?? 99)).toBeLessThanOrEqual(20);
+    // Every check before it that saw the angle out of bounds refused.
+    for (const c of checks)
+      if (c.phaseDiffDeg !== null && Math.abs(c.phaseDiffDeg) > 20) expect(c.ok).toBe(false);
+    expect(back.events.some((e) => e.kind === 'sync' && /sync check passed/.test(e.message))).toBe(true);
+    expect(sim.physics.state.breakerClosed).toBe(true);
+  });
+});
+
+describe('live control: audit across a restart', () => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cw-control-audit-'));
+
+  afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+
+  it('shows the commands audited before the console restarted', async () => {
+    const first = await consoleOn(dataDir);
+    let refused;
+    try {
+      await settled(first.states);
+      refused = await first.app.handlers['control/command']({
+        command: { kind: 'reconnect' },
+        confirmed: true,
+        operator: 'night shift',
+      });
+      expect(refused.ok).toBe(false);
+    } finally {
+      await first.app.stop();
+    }
+    const second = await consoleOn(dataDir);
+    try {
+      const audit = await second.app.handlers['control/audit']({});
+      expect(audit).toContainEqual(
+        expect.objectContaining({
+          atMs: refused.atMs,
+          operator: 'night shift',
+          outcome: 'refused',
+          command: { kind: 'reconnect' },
+        }),
+      );
+    } finally {
+      await second.app.stop();
+    }
+  });
+});
+
+describe('live control: planned islanding', () => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cw-control-plan-'));
+  let app: ConsoleApp;
+  let states: ControlState[];
+
+  beforeAll(async () => {
+    ({ app, states } = await consoleOn(dataDir));
+  });
+
+  afterAll(async () => {
+    await app?.stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('schedules an island for later and cancels it', async () => {
+    await settled(states);
+    const atMs = Date.now() + 3_600_000;
+    const scheduled = await app.handlers['control/command']({
+      command: { kind: 'island', atMs },
+      confirmed: true,
+    });
+    expect(scheduled).toMatchObject({ ok: true, done: true });
+    expect((await app.handlers['control/state']({})).schedule).toEqual([
+      { atMs, command: { kind: 'island' } },
+    ]);
+    const cancel = await app.handlers['control/command']({
+      command: { kind: 'cancel-schedule' },
+      confirmed: true,
+    });
+    expect(cancel).toMatchObject({ ok: true, done: true });
+    const after = await app.handlers['control/state']({});
+    expect(after.schedule).toEqual([]);
+    expect(after.mode).toBe('grid-connected');
+    expect((await app.handlers['control/check']({ command: { kind: 'cancel-schedule' } })).reason).toBe(
+      'nothing is scheduled',
+    );
+  });
+
+  it('drives the PCC into the dead band with the pool, then opens the breaker', async () => {
+    await settled(states);
+    // The demo village's net load stays within the pool's 60 kW at every hour, and the pool starts at 60 %.
+    const check = await app.handlers['control/check']({ command: { kind: 'island' } });
+    expect(check.ok, check.reason).toBe(true);
+    const outcome = await app.handlers['control/command']({ command: { kind: 'island' }, confirmed: true });
+    expect(outcome).toMatchObject({ ok: true, done: true });
+    const end = await waitFor(
+      () => {
+        const s = latest(states);
+        return s && (s.mode === 'islanded' || (s.mode === 'grid-connected' && s.sinceMs > outcome.atMs))
+          ? s
+          : undefined;
+      },
+      90_000,
+      'the planned islanding to finish or abort',
+    );
+    const opened = end.events.find((e) => e.kind === 'breaker' && /opened at/.test(e.message));
+    console.log(`planned islanding: ${end.mode} (${end.reason}); ${opened?.message ?? 'breaker not opened'}`);
+    expect(end.mode, end.reason).toBe('islanded');
+    expect(end.transitions.map((t) => t.to)).toEqual(
+      expect.arrayContaining(['planned-islanding', 'islanded']),
+    );
+    const kw = Number(/opened at (-?[\d.]+) kW/.exec(opened?.message ?? '')?.[1]);
+    expect(Math.abs(kw)).toBeLessThanOrEqual(end.deadBandKW);
+    expect(app.simulator?.physics.state.breakerClosed).toBe(false);
+    expect(app.simulator?.physics.state.blackout).toBe(false);
+  });
+});
+
+describe('live control: a battery inverter trips while islanded', () => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cw-control-trip-'));
+  let app: ConsoleApp;
+  const states: ControlState[] = [];
+
+  beforeAll(async () => {
+    // Standby inverters are told to form again every second (10 s by default), so a few seconds
+    // show whether the controller would command the tripped one.
+    app = await startConsole({
+      siteFile: demoSitePath,
+      dataDir,
+      simulate: true,
+      transport: 'websocket',
+      control: { retrySeconds: 1 },
+    });
+    app.subscribe((event, payload) => {
+      if (event === 'control/state') states.push(payload as ControlState);
+    });
+  });
+
+  afterAll(async () => {
+    await app?.stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('sees the tripped inverter as unavailable, raises an alarm and does not claim it forms', async () => {
+    await settled(states);
+    const sim = app.simulator;
+    if (!sim) throw new Error('the console should run the simulator');
+    const pool = app.site.batteryPool?.inverters ?? [];
+    expect(pool.length).toBeGreaterThanOrEqual(2);
+    const tripped = pool[1]!;
+    sim.physics.setGridAvailable(false);
+    sim.step(0);
+    await waitFor(
+      () => {
+        const s = latest(states);
+        return s?.mode === 'islanded' && s.pool.batteries.every((b) => b.available === true) ? s : undefined;
+      },
+      15_000,
+      'the island with every inverter available',
+    );
+
+    const trippedMs = Date.now();
+    sim.physics.tripBattery(tripped);
+    sim.step(0);
+    const seen = await waitFor(
+      () => {
+        const s = latest(states);
+        const b = s?.pool.batteries.find((x) => x.id === tripped);
+        return s && b?.available === false ? s : undefined;
+      },
+      10_000,
+      `the controller to see ${tripped} unavailable`,
+    );
+    expect(seen.pool.batteries.find((b) => b.id !== tripped)?.available).toBe(true);
+    const rated = app.site.devices.find((d) => d.id === tripped)?.ratedKW ?? 0;
+    const total = pool.reduce(
+      (sum, id) => sum + (app.site.devices.find((d) => d.id === id)?.ratedKW ?? 0),
+      0,
+    );
+    expect(seen.pool.availableKW).toBe(total - rated);
+    expect(
+      seen.alarms.some(
+        (a) => a.code === `battery-${tripped}` && a.clearedMs === null && a.message.includes(tripped),
+      ),
+    ).toBe(true);
+
+    // Several retry periods later the controller has neither commanded nor claimed it.
+    const later = await waitFor(
+      () => {
+        const s = latest(states);
+        return s && s.timeMs >= trippedMs + 4_000 ? s : undefined;
+      },
+      15_000,
+      'four more seconds of control cycles',
+    );
+    const claims = states
+      .flatMap((s) => s.events)
+      .filter((e) => e.atMs >= trippedMs && e.message.includes(`${tripped} forming`));
+    expect(claims).toEqual([]);
+    expect(later.pool.batteries.find((b) => b.id === tripped)).toMatchObject({ available: false });
+    expect(later.pool.batteries.find((b) => b.id === tripped)?.mode).not.toBe('grid-forming');
+    expect(sim.physics.state.batteries.get(tripped)).toMatchObject({ tripped: true, mode: 'standby' });
+    expect(later.alarms.some((a) => a.code === `battery-${tripped}` && a.clearedMs === null)).toBe(true);
+  });
+});
