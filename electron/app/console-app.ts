@@ -2,12 +2,18 @@
 // site is simulated), the poller, the historian and every part of the back end, and wires the
 // data flow poller → live model → event stream, and poller → historian.
 import type { ApiEventName, ApiEvents, ApiHandlers, HandlersOf } from '../../shared/api/contract.ts';
-import { quantityUnits } from '../../shared/api/live.ts';
 import type { SystemApi } from '../../shared/api/system-api.ts';
 import type { SiteFile } from '../../shared/site/schema.ts';
 import { Poller } from '../field/poller.ts';
 import { openHistorianDb, type Db } from '../historian/database.ts';
-import { recentSamples, SampleWriter } from '../historian/sample-writer.ts';
+import type { ControlConfigOverrides } from '../control/control-config.ts';
+import { createControlPart } from '../control/control-part.ts';
+import { createFieldPart } from '../field/field-part.ts';
+import { createHistorianPart } from '../historian/historian-part.ts';
+import { recentSamples } from '../historian/sample-writer.ts';
+import { createMarketPreviewPart } from '../market/preview-part.ts';
+import { createSettlementPart } from '../market/settlement-part.ts';
+import { createSimulatorPart } from '../sim/simulator-part.ts';
 import { SiteSimulator } from '../sim/site-simulator.ts';
 import type { ConsoleContext, ConsolePart } from './console-part.ts';
 import { LiveModel } from './live-model.ts';
@@ -20,6 +26,8 @@ export interface ConsoleOptions {
   simulate: boolean;
   transport: 'ipc' | 'websocket';
   log?: (message: string) => void;
+  /** Overrides of the controller's limits and timings (tests shorten the 5-minute stability wait). */
+  control?: ControlConfigOverrides;
 }
 
 type Listener = <E extends ApiEventName>(event: E, payload: ApiEvents[E]) => void;
@@ -49,9 +57,9 @@ export async function startConsole(options: ConsoleOptions): Promise<ConsoleApp>
   }
   if (simulator) log(`simulator: ${site.devices.length} devices on loopback`);
   const poller = new Poller(site, simulator ? { endpointOf: (d) => simulator.endpointOf(d) } : {});
-  const writer = new SampleWriter(db);
   const live = new LiveModel(site);
   const listeners = new Set<Listener>();
+  const siteListeners = new Set<(site: SiteFile) => void>();
   const startedMs = Date.now();
 
   const context: ConsoleContext = {
@@ -68,20 +76,14 @@ export async function startConsole(options: ConsoleOptions): Promise<ConsoleApp>
     },
     log,
     now: Date.now,
+    siteSaved: (saved) => {
+      for (const listener of siteListeners) listener(saved);
+    },
+    onSiteSaved: (listener) => {
+      siteListeners.add(listener);
+      return () => siteListeners.delete(listener);
+    },
   };
-
-  poller.onCycle((cycle) => {
-    for (const v of cycle.values) {
-      writer.add({
-        device: cycle.device,
-        quantity: v.quantity,
-        unit: quantityUnits[v.quantity] ?? '',
-        timeMs: cycle.timeMs,
-        value: v.value,
-        quality: v.implemented ? 'good' : 'not-implemented',
-      });
-    }
-  });
 
   const systemPart: ConsolePart<HandlersOf<SystemApi>> = {
     handlers: {
@@ -99,22 +101,44 @@ export async function startConsole(options: ConsoleOptions): Promise<ConsoleApp>
     },
   };
 
-  // Each part of the back end adds its handlers here; their life cycles run in this order.
+  // Each part of the back end adds its handlers here; their life cycles run in this order, and
+  // a part is given what it needs from the parts built before it.
   const parts: Array<ConsolePart<object>> = [systemPart];
+  let heartbeat: ReturnType<typeof setInterval> | undefined;
+  try {
+    const historian = createHistorianPart(context);
+    parts.push(historian);
+    const field = createFieldPart(context);
+    parts.push(field);
+    const control = createControlPart(context, {
+      commands: field.commands,
+      ...(options.control ? { config: options.control } : {}),
+    });
+    parts.push(control, createMarketPreviewPart(context));
+    parts.push(
+      createSettlementPart(context, {
+        source: {
+          energies: (startMs, minutes) =>
+            historian.intervalEnergies(startMs, minutes, control.modeDuring(startMs, minutes)),
+        },
+      }),
+      createSimulatorPart(context),
+    );
+    // Once a second, one snapshot to every viewer.
+    heartbeat = setInterval(() => context.emit('live/snapshot', context.snapshot()), 1000);
+    poller.start();
+    for (const part of parts) await part.start?.();
+  } catch (error) {
+    // A part that cannot start (a foreign ledger file, a port in use) must not leave the
+    // simulator serving and the database open: undo what was built, then report.
+    clearInterval(heartbeat);
+    for (const part of [...parts].reverse()) await Promise.resolve(part.stop?.()).catch(() => undefined);
+    await poller.stop();
+    await simulator?.stop();
+    db.close();
+    throw error;
+  }
   const handlers = Object.assign({}, ...parts.map((p) => p.handlers)) as ApiHandlers;
-
-  // Once a second: one historian transaction for everything polled, one snapshot to every viewer.
-  const heartbeat = setInterval(() => {
-    try {
-      writer.flush();
-    } catch (error) {
-      log(`historian: write failed: ${(error as Error).message}`);
-    }
-    context.emit('live/snapshot', context.snapshot());
-  }, 1000);
-
-  poller.start();
-  for (const part of parts) await part.start?.();
 
   return {
     site,
@@ -131,11 +155,7 @@ export async function startConsole(options: ConsoleOptions): Promise<ConsoleApp>
       for (const part of [...parts].reverse()) await part.stop?.();
       await poller.stop();
       await simulator?.stop();
-      try {
-        writer.flush();
-      } finally {
-        db.close();
-      }
+      db.close();
     },
   };
 }

@@ -23,6 +23,9 @@ export interface ConsoleContext {
   emit<E extends ApiEventName>(event: E, payload: ApiEvents[E]): void;
   log(message: string): void;
   now(): number;
+  /** A part saved a changed site file (the market settings); parts that follow settings hear of it. */
+  siteSaved(site: SiteFile): void;
+  onSiteSaved(listener: (site: SiteFile) => void): () => void;
 }
 
 export interface ConsolePart<H> {

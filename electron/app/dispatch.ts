@@ -2,6 +2,7 @@
 // the contract's schema before the handler sees it.
 import { isApiName, requestSchemas, type ApiFailure, type ApiHandlers } from '../../shared/api/contract.ts';
 import { formatProblems, problemsFromZod } from '../../shared/validation/problems.ts';
+import { ApiRefusal } from './api-refusal.ts';
 
 export type DispatchResult = { ok: true; response: unknown } | { ok: false; error: ApiFailure };
 
@@ -24,7 +25,10 @@ export async function dispatch(
   } catch (error) {
     return {
       ok: false,
-      error: { code: 'failed', message: error instanceof Error ? error.message : String(error) },
+      error: {
+        code: error instanceof ApiRefusal ? 'refused' : 'failed',
+        message: error instanceof Error ? error.message : String(error),
+      },
     };
   }
 }

@@ -20,14 +20,53 @@ export const verbs: Record<string, Verb> = {
     load: () => import('./validate.ts'),
   },
   simulate: {
-    summary: 'run the site simulator as Modbus/TCP servers on loopback',
-    usage: 'commonwatt simulate [--site FILE] [--port-offset N]',
+    summary: 'run the site simulator on loopback, or a scenario in accelerated time',
+    usage:
+      'commonwatt simulate [--site FILE] [--port-offset N] | simulate --scenario FILE [--site FILE] [--data DIR] [--sample-seconds N] [--json]',
     load: () => import('./simulate.ts'),
+  },
+  control: {
+    summary: 'operator commands on a running console: island, reconnect, shed, restore, battery mode',
+    usage:
+      'commonwatt control status|island [--at ISO]|reconnect|shed TIER|restore TIER|battery-mode MODE [--setpoint KW]|cancel-schedule --port N [--host H] [--yes] [--operator NAME] [--json]',
+    load: () => import('./control.ts'),
+  },
+  scan: {
+    summary: 'find every responding unit of a Modbus/TCP endpoint and its SunSpec models',
+    usage: 'commonwatt scan --host H [--port P] [--units 1-247] [--json]',
+    load: () => import('./scan.ts'),
+  },
+  read: {
+    summary: 'read and decode the points of one unit, with units',
+    usage: 'commonwatt read --host H --port P --unit U [--model ID] [--json]',
+    load: () => import('./read.ts'),
+  },
+  export: {
+    summary: 'export historian data as CSV or JSON',
+    usage:
+      'commonwatt export --data DIR --from ISO --to ISO [--member ID|--device ID] [--resolution raw|1m|15m|1h|1d] [--format csv|json]',
+    load: () => import('./export.ts'),
+  },
+  db: {
+    summary: 'check the historian database (integrity, schema, rollups)',
+    usage: 'commonwatt db check --data DIR',
+    load: () => import('./db.ts'),
   },
   clear: {
     summary: 'clear one market interval from an order file',
     usage: 'commonwatt clear FILE [--json]',
     load: () => import('./clear.ts'),
+  },
+  ledger: {
+    summary: 'verify the hash-chained settlement ledger',
+    usage: 'commonwatt ledger verify --data DIR',
+    load: () => import('./ledger.ts'),
+  },
+  statement: {
+    summary: "print or write a member's monthly statement",
+    usage:
+      'commonwatt statement --data DIR --member ID --month YYYY-MM [--format html|pdf|json] [--out FILE]',
+    load: () => import('./statement.ts'),
   },
 };
 

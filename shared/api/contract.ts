@@ -13,11 +13,18 @@ import {
   type SettlementApi,
   type SettlementEvents,
 } from './settlement-api.ts';
+import {
+  simulatorEventNames,
+  simulatorSchemas,
+  type SimulatorApi,
+  type SimulatorEvents,
+} from './simulator-api.ts';
 import { systemEventNames, systemSchemas, type SystemApi, type SystemEvents } from './system-api.ts';
 
 export type { SystemInfo, RecentPoint } from './system-api.ts';
 
-export interface Api extends SystemApi, HistoryApi, FieldApi, ControlApi, MarketApi, SettlementApi {}
+export interface Api
+  extends SystemApi, HistoryApi, FieldApi, ControlApi, MarketApi, SettlementApi, SimulatorApi {}
 
 export type ApiName = keyof Api;
 export type ApiRequest<K extends ApiName> = Api[K]['request'];
@@ -30,10 +37,18 @@ export const requestSchemas: { [K in ApiName]: z.ZodType<ApiRequest<K>> } = {
   ...controlSchemas,
   ...marketSchemas,
   ...settlementSchemas,
+  ...simulatorSchemas,
 };
 
 export interface ApiEvents
-  extends SystemEvents, HistoryEvents, FieldEvents, ControlEvents, MarketEvents, SettlementEvents {}
+  extends
+    SystemEvents,
+    HistoryEvents,
+    FieldEvents,
+    ControlEvents,
+    MarketEvents,
+    SettlementEvents,
+    SimulatorEvents {}
 export type ApiEventName = keyof ApiEvents;
 
 export const apiEventNames: readonly ApiEventName[] = [
@@ -43,6 +58,7 @@ export const apiEventNames: readonly ApiEventName[] = [
   ...controlEventNames,
   ...marketEventNames,
   ...settlementEventNames,
+  ...simulatorEventNames,
 ];
 
 export function isApiName(name: unknown): name is ApiName {

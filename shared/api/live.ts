@@ -26,8 +26,12 @@ export type Quantity =
   | 'breakerTripped'
   | 'breakerCommand'
   | 'breakerOperations'
+  /** Phase angle across the open PCC breaker (grid side minus island side), degrees. */
+  | 'phaseDifferenceDeg'
   | 'batteryChargeLimitKW'
-  | 'batteryMode';
+  | 'batteryMode'
+  /** 1 while the battery (or its inverter) reports a fault and will not run, else 0. */
+  | 'batteryFault';
 
 export const quantityUnits: Record<Quantity, string> = {
   powerKW: 'kW',
@@ -41,8 +45,10 @@ export const quantityUnits: Record<Quantity, string> = {
   breakerTripped: '',
   breakerCommand: '',
   breakerOperations: '',
+  phaseDifferenceDeg: '°',
   batteryChargeLimitKW: 'kW',
   batteryMode: '',
+  batteryFault: '',
 };
 
 export type DeviceState = 'online' | 'offline' | 'connecting';

@@ -7,6 +7,7 @@ import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServerMessage } from '../../shared/api/wire.ts';
 import { startServe, type Served } from '../fixtures/cli.ts';
+import { demoSite } from '../fixtures/demo-site.ts';
 
 let served: Served;
 let ws: WebSocket;
@@ -76,7 +77,7 @@ describe('commonwatt serve', () => {
     const deadline = Date.now() + 15_000;
     let online = 0;
     while (Date.now() < deadline) {
-      const last = messages.filter((m) => m.type === 'event').at(-1);
+      const last = messages.filter((m) => m.type === 'event' && m.name === 'live/snapshot').at(-1);
       if (last?.type === 'event') {
         const payload = last.payload as { totals: { devicesOnline: number; devicesTotal: number } };
         online = payload.totals.devicesOnline;
@@ -84,7 +85,7 @@ describe('commonwatt serve', () => {
       }
       await new Promise((r) => setTimeout(r, 200));
     }
-    expect(online).toBe(52);
+    expect(online).toBe(demoSite().devices.length);
   });
 
   it('keeps raw samples in SQLite under --data', async () => {

@@ -1,23 +1,10 @@
 // The renderer's only way to the back end: typed calls and events over whichever transport this
 // page runs on — the preload's IPC bridge in the desktop app, a WebSocket in the browser.
-import type {
-  ApiEventName,
-  ApiEvents,
-  ApiName,
-  ApiRequest,
-  ApiResponse,
-} from '../../../shared/api/contract.ts';
 import type { BridgeResult, CommonwattBridge } from '../../../shared/api/bridge.ts';
 import type { ServerMessage } from '../../../shared/api/wire.ts';
 
-export type ConnectionState = 'connecting' | 'open' | 'closed';
-
-export interface ApiClient {
-  call<K extends ApiName>(name: K, request: ApiRequest<K>): Promise<ApiResponse<K>>;
-  on<E extends ApiEventName>(event: E, listener: (payload: ApiEvents[E]) => void): () => void;
-  onState(listener: (state: ConnectionState) => void): () => void;
-  readonly transport: 'ipc' | 'websocket';
-}
+export type { ApiClient, ConnectionState } from './api-client.ts';
+import type { ApiClient, ConnectionState } from './api-client.ts';
 
 export class ApiError extends Error {
   constructor(

@@ -2,7 +2,7 @@
 // frame loop, so a new snapshot redraws the scene without re-rendering React components.
 import { makeAutoObservable, observable } from 'mobx';
 import type { LiveSnapshot } from '../../../shared/api/live.ts';
-import type { ApiClient, ConnectionState } from '../api/client.ts';
+import type { ApiClient, ConnectionState } from '../api/api-client.ts';
 
 const HISTORY_SECONDS = 600;
 

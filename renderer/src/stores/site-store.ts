@@ -2,7 +2,7 @@
 import { makeAutoObservable, runInAction } from 'mobx';
 import type { SiteFile } from '../../../shared/site/schema.ts';
 import type { SystemInfo } from '../../../shared/api/contract.ts';
-import type { ApiClient } from '../api/client.ts';
+import type { ApiClient } from '../api/api-client.ts';
 
 export class SiteStore {
   site: SiteFile | null = null;

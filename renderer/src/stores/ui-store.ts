@@ -1,7 +1,16 @@
 // What the operator is looking at: the current view and the selected element.
 import { makeAutoObservable } from 'mobx';
 
-export type ViewName = 'overview' | 'devices';
+export type ViewName =
+  | 'overview'
+  | 'control'
+  | 'market'
+  | 'members'
+  | 'storage'
+  | 'kpis'
+  | 'history'
+  | 'devices'
+  | 'commissioning';
 
 export class UiStore {
   view: ViewName = 'overview';

@@ -3,13 +3,27 @@ import { observer } from 'mobx-react-lite';
 import { useEffect, useState } from 'react';
 import { useStores } from '../stores/context.tsx';
 import type { ViewName } from '../stores/ui-store.ts';
+import { Commissioning } from './commissioning/Commissioning.tsx';
+import { ControlView } from './control/ControlView.tsx';
 import { Devices } from './Devices.tsx';
-import { Overview } from './Overview.tsx';
 import { clock } from './format.ts';
+import { HistoryView } from './history/HistoryView.tsx';
+import { MarketView } from './market/MarketView.tsx';
+import { KpisView } from './members/KpisView.tsx';
+import { MembersView } from './members/MembersView.tsx';
+import { StorageView } from './members/StorageView.tsx';
+import { Overview } from './Overview.tsx';
 
-const views: Array<[ViewName, string]> = [
-  ['overview', 'Overview'],
-  ['devices', 'Devices'],
+const views: Array<[ViewName, string, () => React.JSX.Element]> = [
+  ['overview', 'Overview', () => <Overview />],
+  ['control', 'Control', () => <ControlView />],
+  ['market', 'Market', () => <MarketView />],
+  ['members', 'Members', () => <MembersView />],
+  ['storage', 'Storage', () => <StorageView />],
+  ['kpis', 'KPIs', () => <KpisView />],
+  ['history', 'History', () => <HistoryView />],
+  ['devices', 'Devices', () => <Devices />],
+  ['commissioning', 'Commissioning', () => <Commissioning />],
 ];
 
 function Clock({ timeZone }: { timeZone?: string }) {
@@ -48,7 +62,7 @@ export const App = observer(function App() {
           <Clock timeZone={site.site.site.timezone} />
         </div>
       </header>
-      <main>{ui.view === 'overview' ? <Overview /> : <Devices />}</main>
+      <main>{(views.find(([id]) => id === ui.view) ?? views[0])[2]()}</main>
     </div>
   );
 });
