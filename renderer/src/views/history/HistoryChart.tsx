@@ -6,6 +6,7 @@ import { useEffect, useMemo, useRef } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import type { HistorySeries } from '../../../../shared/api/history-api.ts';
+import { fmtDate24 } from '../chart-time.ts';
 
 const PALETTE = ['#4aa3ff', '#f0a020', '#35c46a', '#e5484d', '#b37feb', '#2fc6c8', '#e8e36a', '#ff7eb6'];
 const HEIGHT = 360;
@@ -107,6 +108,7 @@ export function HistoryChart({
         width: el.clientWidth || 900,
         height: HEIGHT,
         tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), timeZone),
+        fmtDate: fmtDate24,
         scales: { x: { time: true }, ...Object.fromEntries(units.map((u) => [u, { auto: true }])) },
         cursor: { drag: { x: true, y: false, setScale: false } },
         legend: { show: true, live: true },

@@ -4,6 +4,7 @@ import { useEffect, useRef } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import type { StorageOverview } from '../../../../shared/api/settlement-api.ts';
+import { fmtDate24 } from '../chart-time.ts';
 
 const COLORS = { reserve: '#e5484d', community: '#4aa3ff', accounts: '#35c46a', stored: '#f0a020' };
 
@@ -19,6 +20,7 @@ export function StorageChart({ series, timeZone }: { series: StorageOverview['se
         width: el.clientWidth || 800,
         height: 240,
         tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), timeZone),
+        fmtDate: fmtDate24,
         legend: { show: true },
         scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.05)] } },
         axes: [
