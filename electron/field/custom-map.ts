@@ -39,12 +39,17 @@ export function planReads(points: readonly CustomPoint[], maxGap = 8): ReadBlock
   return blocks;
 }
 
+// Decoding is synchronous, so one scratch view serves every call (the poller decodes thousands a second).
+const scratch = new DataView(new ArrayBuffer(4));
+
 /** Decodes one point from the registers of its block; `offset` is the point's index in `regs`. */
 export function decodeCustomPoint(point: CustomPoint, regs: ArrayLike<number>, offset: number): number {
   const a = regs[offset] ?? 0;
   const b = regs[offset + 1] ?? 0;
-  const [hi, lo] = point.wordOrder === 'little' ? [b, a] : [a, b];
-  const buf = new DataView(new ArrayBuffer(4));
+  const little = point.wordOrder === 'little';
+  const hi = little ? b : a;
+  const lo = little ? a : b;
+  const buf = scratch;
   let raw: number;
   switch (point.type) {
     case 'uint16':

@@ -1,115 +1,227 @@
-// Device drivers: a small contract (read the device's canonical quantities over a connection)
+// Device drivers: a small contract (read the device's canonical quantities, write registers)
 // with one implementation per register-map kind. SunSpec devices are discovered on first
-// contact and re-discovered when they stop making sense; custom maps are read as planned blocks.
-import type { Device } from '../../shared/site/schema.ts';
-import type { ModbusConnection } from './modbus-connection.ts';
-import { decodeCustomPoint, planReads } from './custom-map.ts';
+// contact (sunspec/discovery.ts) and re-discovered when their map stops making sense; custom
+// maps are read as planned blocks, and a block the device refuses marks only its own points bad.
+import type { Quantity } from '../../shared/api/live.ts';
+import { quantityUnits } from '../../shared/api/live.ts';
+import type { CustomPoint, Device } from '../../shared/site/schema.ts';
+import { decodeCustomPoint, planReads, type ReadBlock } from './custom-map.ts';
+import { ModbusExceptionError, type ModbusConnection } from './modbus-connection.ts';
 import { quantitiesFromModel, type QuantityValue } from './quantities.ts';
-import { decodeModel } from './sunspec/codec.ts';
-import { discoverSunSpec } from './sunspec/discovery.ts';
+import { discoverSunSpec, readModel, type ModelLocation, type SunSpecMap } from './sunspec/discovery.ts';
 import { SUNSPEC_MODELS } from './sunspec/models/index.ts';
+import type { ModelDef } from './sunspec/types.ts';
+import { STORAGE_MODE_MODEL_ID, VENDOR_MODELS } from './vendor-models.ts';
+
+/** Every model definition the console decodes: SunSpec's and our vendor models. */
+export const KNOWN_MODELS: ReadonlyMap<number, ModelDef> = new Map([
+  ...SUNSPEC_MODELS,
+  ...VENDOR_MODELS.map((def) => [def.id, def] as const),
+]);
+
+/** One unit behind one connection, with the device's timeout applied to every request. */
+export interface UnitIo {
+  readonly unitId: number;
+  read(fn: 'holding' | 'input', address: number, count: number): Promise<Uint16Array>;
+  write(address: number, values: readonly number[]): Promise<void>;
+}
+
+export function unitIo(connection: ModbusConnection, unitId: number, timeoutMs: number): UnitIo {
+  return {
+    unitId,
+    read: (fn, address, count) => connection.readRegisters(unitId, fn, address, count, timeoutMs),
+    write: (address, values) => connection.writeRegisters(unitId, address, values, timeoutMs),
+  };
+}
+
+export interface DriverReading {
+  values: QuantityValue[];
+  /** Raw engineering values of custom-map points by point name (for read-back and commissioning). */
+  readonly points: Record<string, number>;
+  /** Parts of the device that failed while the rest answered. */
+  problems: string[];
+}
 
 export interface DeviceDriver {
-  read(connection: ModbusConnection): Promise<QuantityValue[]>;
+  read(io: UnitIo): Promise<DriverReading>;
   /** Forget what was learnt about the device (after it was replaced or reconfigured). */
   reset(): void;
 }
-
-const MAX_READ = 125;
 
 export function driverFor(device: Device): DeviceDriver {
   return device.registerMap.type === 'sunspec' ? new SunSpecDriver(device) : new CustomMapDriver(device);
 }
 
-interface ModelLocation {
-  id: number;
-  offset: number;
-  length: number;
-}
+const quantityModels = new Set([
+  101,
+  102,
+  103,
+  111,
+  112,
+  113,
+  124,
+  201,
+  202,
+  203,
+  204,
+  211,
+  212,
+  213,
+  214,
+  802,
+  STORAGE_MODE_MODEL_ID,
+]);
 
-class SunSpecDriver implements DeviceDriver {
-  private models: ModelLocation[] | null = null;
+export class SunSpecDriver implements DeviceDriver {
+  private map: SunSpecMap | null = null;
 
   constructor(private readonly device: Device) {}
 
   reset(): void {
-    this.models = null;
+    this.map = null;
   }
 
-  async read(connection: ModbusConnection): Promise<QuantityValue[]> {
-    const { unitId } = this.device.endpoint;
-    const timeout = this.device.timeoutMs;
-    const read = (address: number, count: number) =>
-      connection.readRegisters(unitId, 'holding', address, count, timeout);
-    let models = this.models;
-    if (!models) {
-      const base = this.device.registerMap.type === 'sunspec' ? this.device.registerMap.base : undefined;
-      const found = await discoverSunSpec(read, base === undefined ? undefined : { bases: [base] });
-      if (!found) throw new Error(`unit ${unitId}: no SunSpec marker at base ${base ?? '40000, 0 or 50000'}`);
-      models = this.models = found.models;
-    }
+  /** The device's model chain, discovered now if it is not known yet. */
+  async models(io: UnitIo): Promise<ModelLocation[]> {
+    if (this.map) return this.map.models;
+    const base = this.device.registerMap.type === 'sunspec' ? this.device.registerMap.base : undefined;
+    const read = (address: number, count: number) => io.read('holding', address, count);
+    const found = await discoverSunSpec(read, base === undefined ? {} : { bases: [base] });
+    if (!found)
+      throw new Error(
+        `unit ${io.unitId}: no SunSpec map ('SunS') at register ${base ?? '40000, 0 or 50000'}; check the unit id and register map`,
+      );
+    if (found.models.length === 0)
+      throw new Error(`unit ${io.unitId}: SunSpec marker at ${found.base} but no models could be read`);
+    this.map = found;
+    return found.models;
+  }
+
+  async read(io: UnitIo): Promise<DriverReading> {
+    const models = await this.models(io);
+    const read = (address: number, count: number) => io.read('holding', address, count);
     const out: QuantityValue[] = [];
     for (const model of models) {
-      const def = SUNSPEC_MODELS.get(model.id);
-      if (!def || !hasQuantities(model.id)) continue;
-      // The header is read with the body so a changed map (firmware update) is noticed at once.
-      const total = model.length + 2;
-      const regs = new Uint16Array(total);
-      for (let done = 0; done < total; done += MAX_READ) {
-        const count = Math.min(MAX_READ, total - done);
-        regs.set(await read(model.offset + done, count), done);
+      if (!quantityModels.has(model.id)) continue;
+      let decoded;
+      try {
+        // The header is read with the body so a changed map (firmware update) is noticed at once.
+        decoded = (await readModel(read, model, KNOWN_MODELS)).decoded;
+      } catch (error) {
+        if (
+          (error instanceof ModbusExceptionError && error.code === 2) ||
+          (error instanceof Error && /header now reads/.test(error.message))
+        )
+          this.map = null;
+        throw error;
       }
-      if (regs[0] !== model.id || regs[1] !== model.length) {
-        this.models = null;
-        throw new Error(`unit ${unitId}: SunSpec model ${model.id} moved; discovering again`);
+      if (!decoded) continue;
+      const points = decoded.points;
+      if (model.id === STORAGE_MODE_MODEL_ID) {
+        const st = points.ModSt;
+        out.push({
+          quantity: 'batteryMode',
+          value: st?.implemented ? Number(st.raw) : null,
+          implemented: st?.implemented ?? false,
+        });
+        continue;
       }
-      const decoded = decodeModel(def, regs);
-      out.push(...quantitiesFromModel(model.id, (name) => decoded.points[name]));
+      out.push(...quantitiesFromModel(model.id, (name) => points[name]));
     }
-    return out;
+    return { values: out, points: {}, problems: [] };
   }
 }
 
-const quantityModels = new Set([
-  101, 102, 103, 111, 112, 113, 124, 201, 202, 203, 204, 211, 212, 213, 214, 802,
-]);
-function hasQuantities(id: number): boolean {
-  return quantityModels.has(id);
-}
+export class CustomMapDriver implements DeviceDriver {
+  /** The read plan, made once: each block with the points it carries and their slots in a reading. */
+  private readonly plan: Array<{
+    block: ReadBlock;
+    inBlock: Array<{ point: CustomPoint; quantity: Quantity | null; slot: number }>;
+  }>;
+  /** Point names by slot, in the order the plan decodes them. */
+  private readonly names: string[] = [];
 
-class CustomMapDriver implements DeviceDriver {
-  constructor(private readonly device: Device) {}
+  constructor(device: Device) {
+    const points = device.registerMap.type === 'custom' ? device.registerMap.points : [];
+    this.plan = planReads(points).map((block) => ({
+      block,
+      inBlock: points
+        .filter(
+          (p) =>
+            p.function === block.function &&
+            p.address >= block.address &&
+            p.address < block.address + block.count,
+        )
+        .map((point) => ({
+          point,
+          quantity: isQuantity(point.quantity) ? point.quantity : null,
+          slot: this.names.push(point.name) - 1,
+        })),
+    }));
+  }
 
   reset(): void {}
 
-  async read(connection: ModbusConnection): Promise<QuantityValue[]> {
-    if (this.device.registerMap.type !== 'custom') return [];
-    const points = this.device.registerMap.points;
-    const { unitId } = this.device.endpoint;
-    const out: QuantityValue[] = [];
-    for (const block of planReads(points)) {
-      const regs = await connection.readRegisters(
-        unitId,
-        block.function,
-        block.address,
-        block.count,
-        this.device.timeoutMs,
-      );
-      for (const point of points) {
-        if (
-          point.function !== block.function ||
-          point.address < block.address ||
-          point.address >= block.address + block.count
-        )
-          continue;
-        if (!point.quantity) continue;
-        out.push({
-          quantity: point.quantity as QuantityValue['quantity'],
-          value: decodeCustomPoint(point, regs, point.address - block.address),
-          implemented: true,
-        });
+  async read(io: UnitIo): Promise<DriverReading> {
+    const values: QuantityValue[] = [];
+    // Decoded by slot; a refused block's slots stay empty. Named only if someone asks (see CustomReading).
+    const raw = new Array<number | undefined>(this.names.length);
+    let problems: string[] | null = null;
+    let firstError: Error | null = null;
+    let answered = 0;
+    for (const { block, inBlock } of this.plan) {
+      let regs: Uint16Array;
+      try {
+        regs = await io.read(block.function, block.address, block.count);
+        answered++;
+      } catch (error) {
+        // An exception reply fails this block only; a timeout or a lost link fails the device.
+        if (!(error instanceof ModbusExceptionError)) throw error;
+        firstError ??= error;
+        (problems ??= []).push(
+          `${block.function} registers ${block.address}–${block.address + block.count - 1}: ${error.message}`,
+        );
+        for (const { quantity } of inBlock)
+          if (quantity) values.push({ quantity, value: null, implemented: true, bad: true });
+        continue;
+      }
+      for (const { point, quantity, slot } of inBlock) {
+        const value = decodeCustomPoint(point, regs, point.address - block.address);
+        raw[slot] = value;
+        if (quantity) values.push({ quantity, value, implemented: true });
       }
     }
-    return out;
+    if (answered === 0 && firstError) throw firstError;
+    return new CustomReading(values, problems ?? [], this.names, raw);
   }
+}
+
+/**
+ * A custom-map reading whose points are named on first use: a poll decodes every point, but the
+ * by-name record is wanted only for read-back and commissioning, and building a 50-key object per
+ * poll cost more than the decoding itself.
+ */
+class CustomReading implements DriverReading {
+  private named: Record<string, number> | null = null;
+
+  constructor(
+    readonly values: QuantityValue[],
+    public problems: string[],
+    private readonly names: readonly string[],
+    private readonly raw: ReadonlyArray<number | undefined>,
+  ) {}
+
+  get points(): Record<string, number> {
+    if (this.named) return this.named;
+    const named: Record<string, number> = {};
+    for (let slot = 0; slot < this.names.length; slot++) {
+      const value = this.raw[slot];
+      if (value !== undefined) named[this.names[slot] as string] = value;
+    }
+    return (this.named = named);
+  }
+}
+
+function isQuantity(name: string | undefined): name is Quantity {
+  return name !== undefined && Object.hasOwn(quantityUnits, name);
 }

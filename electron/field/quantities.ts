@@ -8,6 +8,8 @@ export interface QuantityValue {
   quantity: Quantity;
   value: number | null;
   implemented: boolean;
+  /** The device answered, but not for this point (e.g. an exception for its register block). */
+  bad?: boolean;
 }
 
 type PointLookup = (name: string) => { value: unknown; implemented: boolean } | undefined;
@@ -37,12 +39,19 @@ for (const id of [101, 102, 103, 111, 112, 113]) rulesByModel.set(id, inverterRu
 rulesByModel.set(802, [['socFraction', ['SoC'], (v) => v / 100]]);
 rulesByModel.set(124, [['batteryChargeLimitKW', ['WChaMax'], fromW]]);
 
+/**
+ * Enumerated points read as a 0/1 quantity: 1 when the point shows one of the symbols. A state
+ * value the definition does not name counts as 0: only a state the device calls a fault is one.
+ */
+const flagRules = new Map<number, Array<[Quantity, string, ReadonlySet<string>]>>([
+  // Model 802's State: FAULT means the battery is out of service until its fault is reset.
+  [802, [['batteryFault', 'State', new Set(['FAULT'])]]],
+]);
+
 /** The quantities one decoded SunSpec model provides. */
 export function quantitiesFromModel(modelId: number, point: PointLookup): QuantityValue[] {
-  const rules = rulesByModel.get(modelId);
-  if (!rules) return [];
   const out: QuantityValue[] = [];
-  for (const [quantity, names, convert] of rules) {
+  for (const [quantity, names, convert] of rulesByModel.get(modelId) ?? []) {
     let found: QuantityValue | undefined;
     for (const name of names) {
       const p = point(name);
@@ -54,6 +63,15 @@ export function quantitiesFromModel(modelId: number, point: PointLookup): Quanti
       found ??= { quantity, value: null, implemented: false };
     }
     if (found) out.push(found);
+  }
+  for (const [quantity, name, symbols] of flagRules.get(modelId) ?? []) {
+    const p = point(name);
+    if (!p) continue;
+    out.push(
+      p.implemented
+        ? { quantity, value: typeof p.value === 'string' && symbols.has(p.value) ? 1 : 0, implemented: true }
+        : { quantity, value: null, implemented: false },
+    );
   }
   return out;
 }

@@ -33,17 +33,25 @@ export interface RequestInfo {
   unitId: number;
   functionCode: number;
   transactionId: number;
+  /** The request's PDU (function code first). */
+  pdu: Buffer;
   socket: net.Socket;
+  /** The frame the server would answer with (a write is carried out when this is called). */
+  reply: () => Buffer;
 }
 
 /**
- * Test hook run before each request: return 'drop' to never answer, a number to answer with that
- * exception code, a Buffer to send instead of the real answer, or undefined to answer normally.
- * A promise delays the answer.
+ * Test hook run before each request. Return:
+ *  - undefined to answer normally;
+ *  - 'drop' to never answer;
+ *  - a number to answer with that exception code;
+ *  - a Buffer to send instead of the real answer (short, malformed, wrong transaction id, noise);
+ *  - 'reset' to close the connection at once;
+ *  - 'reset-mid-frame' to send the first half of the real answer, then reset the connection.
+ * A promise delays the verdict (a late reply: resolve with undefined after the client gave up).
  */
-export type RequestHook = (
-  info: RequestInfo,
-) => 'drop' | number | Buffer | undefined | Promise<'drop' | number | Buffer | undefined>;
+export type HookVerdict = 'drop' | 'reset' | 'reset-mid-frame' | number | Buffer | undefined;
+export type RequestHook = (info: RequestInfo) => HookVerdict | Promise<HookVerdict>;
 
 export interface ModbusServerOptions {
   host: string;
@@ -57,6 +65,7 @@ export class ModbusTcpServer {
   private readonly sockets = new Set<net.Socket>();
   hook: RequestHook | undefined;
   requests = 0;
+  private listenedPort: number | undefined;
 
   constructor(private readonly options: ModbusServerOptions) {
     this.hook = options.hook;
@@ -67,20 +76,23 @@ export class ModbusTcpServer {
     return this.options.units;
   }
 
+  /** Listens (again, after `close`, on the same port: a device restart as the client sees it). */
   async listen(): Promise<number> {
+    const port = this.listenedPort ?? this.options.port;
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', reject);
-      this.server.listen(this.options.port, this.options.host, () => {
+      this.server.listen(port, this.options.host, () => {
         this.server.off('error', reject);
         resolve();
       });
     });
+    this.listenedPort = this.port;
     return this.port;
   }
 
   get port(): number {
     const address = this.server.address();
-    return typeof address === 'object' && address ? address.port : this.options.port;
+    return typeof address === 'object' && address ? address.port : (this.listenedPort ?? this.options.port);
   }
 
   /** Drops every open connection (a gateway reboot as the client sees it). */
@@ -90,6 +102,7 @@ export class ModbusTcpServer {
 
   async close(): Promise<void> {
     this.resetConnections();
+    if (!this.server.listening) return;
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
@@ -121,16 +134,28 @@ export class ModbusTcpServer {
     this.requests++;
     const transactionId = frame.readUInt16BE(0);
     const unitId = frame.readUInt8(6);
-    const functionCode = frame.readUInt8(7);
     const pdu = frame.subarray(7);
-    const verdict = this.hook ? await this.hook({ unitId, functionCode, transactionId, socket }) : undefined;
+    const functionCode = pdu.readUInt8(0);
+    const reply = () => frameOf(transactionId, unitId, this.answer(unitId, pdu));
+    const verdict = this.hook
+      ? await this.hook({ unitId, functionCode, transactionId, pdu, socket, reply })
+      : undefined;
     if (verdict === 'drop' || socket.destroyed) return;
-    let reply: Buffer;
-    if (Buffer.isBuffer(verdict)) reply = verdict;
+    if (verdict === 'reset') {
+      socket.resetAndDestroy();
+      return;
+    }
+    if (verdict === 'reset-mid-frame') {
+      const whole = reply();
+      socket.write(whole.subarray(0, Math.max(1, whole.length >> 1)), () => socket.resetAndDestroy());
+      return;
+    }
+    let out: Buffer;
+    if (Buffer.isBuffer(verdict)) out = verdict;
     else if (typeof verdict === 'number')
-      reply = frameOf(transactionId, unitId, exceptionPdu(functionCode, verdict));
-    else reply = frameOf(transactionId, unitId, this.answer(unitId, pdu));
-    socket.write(reply);
+      out = frameOf(transactionId, unitId, exceptionPdu(functionCode, verdict));
+    else out = reply();
+    socket.write(out);
   }
 
   private answer(unitId: number, pdu: Buffer): Buffer {

@@ -14,7 +14,7 @@ import {
   MODEL_213,
   MODEL_214,
 } from './meter.ts';
-import { MODEL_120, MODEL_121, MODEL_123, MODEL_124 } from './nameplate-settings.ts';
+import { MODEL_120, MODEL_121, MODEL_122, MODEL_123, MODEL_124 } from './nameplate-settings.ts';
 
 const ALL: readonly ModelDef[] = [
   MODEL_1,
@@ -26,6 +26,7 @@ const ALL: readonly ModelDef[] = [
   MODEL_113,
   MODEL_120,
   MODEL_121,
+  MODEL_122,
   MODEL_123,
   MODEL_124,
   MODEL_201,

@@ -1,7 +1,7 @@
-// Models 120-124: nameplate ratings, basic settings, immediate controls and basic storage control.
-// (Model 122, measurements and status, is not in the reference set this project checks against.)
+// Models 120-124: nameplate ratings, basic settings, extended measurements and status, immediate
+// controls and basic storage control.
 import type { ModelDef } from '../types.ts';
-import { model, p } from './notation.ts';
+import { model, p, str } from './notation.ts';
 
 const ENABLE = { DISABLED: 0, ENABLED: 1 };
 
@@ -33,6 +33,63 @@ export const MODEL_120: ModelDef = model(120, 'nameplate', 'Nameplate', [
   p('MaxDisChaRte_SF', 'sunssf'),
   p('Pad', 'pad'),
 ]);
+const CONN = { CONNECTED: 0, AVAILABLE: 1, OPERATING: 2, TEST: 3 };
+
+export const MODEL_122: ModelDef = model(122, 'status', 'Measurements_Status', [
+  p('PVConn', 'bitfield16', null, null, 'M', CONN),
+  p('StorConn', 'bitfield16', null, null, 'M', CONN),
+  p('ECPConn', 'bitfield16', null, null, 'M', { DISCONNECTED: 0, CONNECTED: 1 }),
+  p('ActWh', 'acc64', null, 'Wh'),
+  p('ActVAh', 'acc64', null, 'VAh'),
+  p('ActVArhQ1', 'acc64', null, 'varh'),
+  p('ActVArhQ2', 'acc64', null, 'varh'),
+  p('ActVArhQ3', 'acc64', null, 'varh'),
+  p('ActVArhQ4', 'acc64', null, 'varh'),
+  p('VArAval', 'int16', 'VArAval_SF', 'var'),
+  p('VArAval_SF', 'sunssf'),
+  p('WAval', 'uint16', 'WAval_SF', 'W'),
+  p('WAval_SF', 'sunssf'),
+  p('StSetLimMsk', 'bitfield32', null, null, '', {
+    WMax: 0,
+    VAMax: 1,
+    VArAval: 2,
+    VArMaxQ1: 3,
+    VArMaxQ2: 4,
+    VArMaxQ3: 5,
+    VArMaxQ4: 6,
+    PFMinQ1: 7,
+    PFMinQ2: 8,
+    PFMinQ3: 9,
+    PFMinQ4: 10,
+  }),
+  p('StActCtl', 'bitfield32', null, null, '', {
+    FixedW: 0,
+    FixedVAR: 1,
+    FixedPF: 2,
+    'Volt-VAr': 3,
+    'Freq-Watt-Param': 4,
+    'Freq-Watt-Curve': 5,
+    'Dyn-Reactive-Current': 6,
+    LVRT: 7,
+    HVRT: 8,
+    'Watt-PF': 9,
+    'Volt-Watt': 10,
+    Scheduled: 12,
+    LFRT: 13,
+    HFRT: 14,
+  }),
+  str('TmSrc', 4),
+  p('Tms', 'uint32', null, 'Secs'),
+  p('RtSt', 'bitfield16', null, null, '', {
+    LVRT_ACTIVE: 0,
+    HVRT_ACTIVE: 1,
+    LFRT_ACTIVE: 2,
+    HFRT_ACTIVE: 3,
+  }),
+  p('Ris', 'uint16', 'Ris_SF', 'ohms'),
+  p('Ris_SF', 'sunssf'),
+]);
+
 export const MODEL_121: ModelDef = model(121, 'settings', 'Basic Settings', [
   p('WMax', 'uint16', 'WMax_SF', 'W', 'M RW'),
   p('VRef', 'uint16', 'VRef_SF', 'V', 'M RW'),
