@@ -133,6 +133,31 @@ export class Ledger {
     return new Ledger(db, files, options.readOnly ?? false, durable);
   }
 
+  /**
+   * A read-only connection beside the console's writer (WAL lets it read while the writer books):
+   * for readers on other threads, which must never write, migrate or take the write lock.
+   */
+  static openReader(dataDir: string): Ledger {
+    const files = ledgerFiles(dataDir);
+    if (!fs.existsSync(files.db))
+      throw new LedgerOpenError(`no ledger in ${dataDir} (expected ${files.db}); settle an interval first`);
+    let db: Database.Database;
+    try {
+      db = new Database(files.db, { readonly: true, fileMustExist: true });
+      db.pragma('busy_timeout = 5000');
+    } catch (error) {
+      throw new LedgerOpenError(`cannot open ${files.db}: ${(error as Error).message}`);
+    }
+    const version = db.pragma('user_version', { simple: true }) as number;
+    if (version !== SCHEMA_VERSION) {
+      db.close();
+      throw new LedgerOpenError(
+        `${files.db} has ledger schema version ${version}, expected ${SCHEMA_VERSION}`,
+      );
+    }
+    return new Ledger(db, files, true, false);
+  }
+
   close(): void {
     if (!this.readOnly && this.headBehind) this.writeHead();
     this.db.close();

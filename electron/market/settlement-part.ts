@@ -13,6 +13,7 @@ import {
   type LiveSettlementTiming,
 } from './live-settlement.ts';
 import { SettlementService } from './settlement-service.ts';
+import { StatementClient } from './statement-client.ts';
 
 /** Work per slice of settling (ms); one interval takes a few milliseconds. */
 const SLICE_MS = 50;
@@ -28,6 +29,8 @@ export interface SettlementPartOptions {
   timing?: Partial<LiveSettlementTiming>;
   /** How often to look for closed intervals (ms). */
   tickMs?: number;
+  /** Off: statements are built on the main thread (tests comparing the two). */
+  statementWorker?: boolean;
 }
 
 export function createSettlementPart(
@@ -35,6 +38,7 @@ export function createSettlementPart(
   options: SettlementPartOptions = {},
 ): ConsolePart<HandlersOf<SettlementApi>> & {
   service: SettlementService;
+  statements: StatementClient;
   live: LiveSettlement | null;
   /** Settles what is due now and tells every viewer (what the timer does every tickMs). */
   tick(): SettleOutcome[];
@@ -55,7 +59,16 @@ export function createSettlementPart(
         ctx.now(),
       )
     : null;
+  // A month's statement decodes the month's entries (tens of MB of JSON): on a worker thread, so
+  // the controller's tick and the poller keep their second.
+  const statements = new StatementClient(
+    ctx.dataDir,
+    () => ledger,
+    (message) => ctx.log(message),
+    options.statementWorker ?? true,
+  );
   const service = new SettlementService(settler, {
+    statements: (member, month, formats) => statements.build(member, month, formats),
     live,
     source: options.source ?? null,
     liveSoc: () => ctx.snapshot().totals.socFraction,
@@ -155,6 +168,7 @@ export function createSettlementPart(
   return {
     handlers,
     service,
+    statements,
     live,
     tick,
     start() {
@@ -180,13 +194,14 @@ export function createSettlementPart(
       timer.unref?.();
       tick();
     },
-    stop() {
+    async stop() {
       unfollow();
       if (timer) clearInterval(timer);
       if (followUp) clearTimeout(followUp);
       timer = null;
       followUp = null;
       ledger.close();
+      await statements.close();
     },
   };
 }

@@ -13,23 +13,23 @@ import type {
 import type { IntervalEnergies } from '../../shared/settlement/interval-energy.ts';
 import { localMonth, monthRange } from '../../shared/settlement/settlement-period.ts';
 import type { SiteKpis } from '../../shared/settlement/site-kpis.ts';
-import type { MemberStatement } from '../../shared/settlement/statement.ts';
 import { accountCapacityKWh } from '../../shared/storage/storage-settings.ts';
 import type { IntervalSettler } from './interval-settler.ts';
 import { statementEntry } from './ledger-entries.ts';
-import { memberStatement } from './ledger-queries.ts';
 import {
   memberLines,
   memberTotals,
+  MemberTotalsCache,
   projectedKpis,
   storageSeries,
   type MemberPeriodRow,
 } from './ledger-projection.ts';
 import type { IntervalSource, LiveSettlement } from './live-settlement.ts';
-import { statementHtml } from './statement-html.ts';
-import { statementPdf } from './statement-pdf.ts';
+import { buildStatement, type BuiltStatement, type StatementFormats } from './statement-build.ts';
 
 export class SettlementService {
+  private readonly totals: MemberTotalsCache;
+
   constructor(
     private readonly settler: IntervalSettler,
     private readonly options: {
@@ -37,8 +37,12 @@ export class SettlementService {
       source: IntervalSource | null;
       liveSoc: () => number | null;
       now: () => number;
+      /** Builds statements off the main thread (statement-client.ts); in process when absent. */
+      statements?: (member: string, month: string, formats: StatementFormats) => Promise<BuiltStatement>;
     },
-  ) {}
+  ) {
+    this.totals = new MemberTotalsCache(settler.ledger);
+  }
 
   private get ledger() {
     return this.settler.ledger;
@@ -112,7 +116,7 @@ export class SettlementService {
   }
 
   members(fromMs: number, toMs: number): MembersOverview {
-    const rows = new Map(memberTotals(this.ledger, fromMs, toMs).map((r) => [r.member, r]));
+    const rows = new Map(this.totals.totals(fromMs, toMs).map((r) => [r.member, r]));
     const ids = [...new Set([...this.site.members.map((m) => m.id), ...rows.keys()])];
     return {
       fromMs,
@@ -225,17 +229,10 @@ export class SettlementService {
     }));
   }
 
-  async statement(
-    member: string,
-    month: string,
-    formats: { html?: boolean; pdf?: boolean },
-  ): Promise<{ statement: MemberStatement; html: string | null; pdfBase64: string | null }> {
-    const statement = memberStatement(this.ledger, member, month);
-    return {
-      statement,
-      html: formats.html ? statementHtml(statement) : null,
-      pdfBase64: formats.pdf ? Buffer.from(await statementPdf(statement)).toString('base64') : null,
-    };
+  statement(member: string, month: string, formats: StatementFormats): Promise<BuiltStatement> {
+    return this.options.statements
+      ? this.options.statements(member, month, formats)
+      : buildStatement(this.ledger, member, month, formats);
   }
 
   /** Re-settles from the source's data as it is now (or the booked data), with manual corrections. */

@@ -8,6 +8,8 @@ import path from 'node:path';
 import { createHeadlessSettlement } from '../../electron/market/headless-settlement.ts';
 import { kpisOver, memberStatement } from '../../electron/market/ledger-queries.ts';
 import { Ledger } from '../../electron/market/ledger.ts';
+import { memberTotals, MemberTotalsCache } from '../../electron/market/ledger-projection.ts';
+import { StatementClient } from '../../electron/market/statement-client.ts';
 import { statementHtml } from '../../electron/market/statement-html.ts';
 import { statementPdf } from '../../electron/market/statement-pdf.ts';
 import { validateScenario } from '../../electron/sim/scenario.ts';
@@ -22,6 +24,37 @@ import {
 import { demoSite } from '../fixtures/demo-site.ts';
 
 const round = (v: number, digits = 1) => Math.round(v * 10 ** digits) / 10 ** digits;
+
+/**
+ * How long the main thread is held while `fn` runs: a 10 ms timer's lateness, summed and at
+ * worst (the controller ticks once a second on this loop and must act within 2 s of a grid loss).
+ */
+async function mainThreadHeld(
+  fn: () => unknown,
+): Promise<{ wallMs: number; heldMs: number; worstMs: number }> {
+  let last = performance.now();
+  let heldMs = 0;
+  let worstMs = 0;
+  const timer = setInterval(() => {
+    const t = performance.now();
+    const late = t - last - 10;
+    if (late > 0) {
+      heldMs += late;
+      worstMs = Math.max(worstMs, late);
+    }
+    last = t;
+  }, 10);
+  await new Promise((r) => setTimeout(r, 30));
+  last = performance.now();
+  heldMs = 0;
+  worstMs = 0;
+  const t0 = performance.now();
+  await fn();
+  const wallMs = performance.now() - t0;
+  await new Promise((r) => setTimeout(r, 15));
+  clearInterval(timer);
+  return { wallMs: round(wallMs), heldMs: round(heldMs), worstMs: round(worstMs) };
+}
 
 export default async function settlementBench(): Promise<Record<string, unknown>> {
   const site = demoSite();
@@ -76,6 +109,32 @@ export default async function settlementBench(): Promise<Record<string, unknown>
     const pdf = await statementPdf(statement);
     const pdfMs = performance.now() - t5;
     const k = kpisOver(ledger, 0, Number.MAX_SAFE_INTEGER);
+
+    // The console's statement request (JSON, HTML and PDF): built on the main thread (the
+    // baseline) and on the statement worker, which is started before and kept between requests.
+    const formats = { html: true, pdf: true };
+    const inline = new StatementClient(
+      dir,
+      () => ledger,
+      () => {},
+      false,
+    );
+    const onWorker = new StatementClient(
+      dir,
+      () => ledger,
+      () => {},
+    );
+    await onWorker.build('h01', '2026-06', {});
+    const inlineHeld = await mainThreadHeld(() => inline.build('h07', '2026-06', formats));
+    const workerHeld = await mainThreadHeld(() => onWorker.build('h07', '2026-06', formats));
+    const workerMode = onWorker.mode;
+    await onWorker.close();
+    // The members view over the month: every line summed (the baseline), then the day cache cold and warm.
+    const june = { fromMs: Date.parse('2026-05-31T23:00:00Z'), toMs: Date.parse('2026-06-30T23:00:00Z') };
+    const membersDirect = await mainThreadHeld(() => memberTotals(ledger, june.fromMs, june.toMs));
+    const cache = new MemberTotalsCache(ledger);
+    const membersCold = await mainThreadHeld(() => cache.totals(june.fromMs, june.toMs));
+    const membersWarm = await mainThreadHeld(() => cache.totals(june.fromMs, june.toMs));
     ledger.close();
     const dbBytes = fs.statSync(path.join(dir, 'ledger.db')).size;
 
@@ -96,6 +155,15 @@ export default async function settlementBench(): Promise<Record<string, unknown>
       statementHtmlMs: round(htmlMs, 2),
       statementPdfMs: round(pdfMs),
       statementPdfKB: round(pdf.length / 1000),
+      statementRequestInlineHeldMs: inlineHeld.heldMs,
+      statementRequestWorkerMode: workerMode,
+      statementRequestWorkerWallMs: workerHeld.wallMs,
+      statementRequestWorkerHeldMs: workerHeld.heldMs,
+      statementRequestWorkerWorstLateMs: workerHeld.worstMs,
+      statementRequestHeldRatio: round(workerHeld.heldMs / Math.max(inlineHeld.heldMs, 1e-3), 3),
+      membersMonthDirectMs: membersDirect.wallMs,
+      membersMonthCacheColdMs: membersCold.wallMs,
+      membersMonthCacheWarmMs: membersWarm.wallMs,
       maxReconciliationErrorKWh: summary.maxReconciliationErrorKWh,
       maxConservationError: summary.maxConservationError,
       monthConservationError: Math.abs(

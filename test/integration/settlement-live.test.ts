@@ -161,6 +161,8 @@ describe('live settlement in the console', () => {
     });
     expect(statement.adjustments).toHaveLength(1);
     expect(html).toContain('h12 readings arrived');
+    // Built on the statement worker, beside this part's writer connection.
+    expect(part.statements.mode).toBe('worker');
   });
 });
 

@@ -5,11 +5,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { PDFDocument } from 'pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { monthRange } from '../../shared/settlement/settlement-period.ts';
 import type { MemberStatement } from '../../shared/settlement/statement.ts';
 import { createHeadlessSettlement } from '../../electron/market/headless-settlement.ts';
 import { kpisOver, memberStatement } from '../../electron/market/ledger-queries.ts';
-import { projectedKpis } from '../../electron/market/ledger-projection.ts';
+import { IntervalSettler } from '../../electron/market/interval-settler.ts';
+import { memberTotals, MemberTotalsCache, projectedKpis } from '../../electron/market/ledger-projection.ts';
 import { Ledger } from '../../electron/market/ledger.ts';
+import { buildStatement } from '../../electron/market/statement-build.ts';
+import { StatementClient } from '../../electron/market/statement-client.ts';
 import { runCli } from '../fixtures/cli.ts';
 import { demoSite } from '../fixtures/demo-site.ts';
 import { physicsIntervals } from '../unit/settlement/physics-intervals.ts';
@@ -152,5 +156,146 @@ describe('commonwatt statement', () => {
           (fromSql.money.grid + fromSql.money.community + fromSql.money.distributionOperator),
       ),
     ).toBeLessThan(1e-6);
+  });
+});
+
+describe('statements on a worker thread (the console)', () => {
+  it('builds on the worker the very statement, HTML and PDF made in process', async () => {
+    const ledger = Ledger.open(data, { mustExist: true, readOnly: true });
+    const client = new StatementClient(
+      data,
+      () => ledger,
+      () => {},
+    );
+    try {
+      const onWorker = await client.build('h07', '2026-06', { html: true, pdf: true });
+      expect(client.mode).toBe('worker');
+      expect(client.lastWorkerMs).not.toBeNull();
+      const local = await buildStatement(ledger, 'h07', '2026-06', { html: true, pdf: true });
+      expect(onWorker.statement).toEqual(local.statement);
+      expect(onWorker.html).toBe(local.html);
+      expect(onWorker.pdfBase64).toBe(local.pdfBase64);
+      const jsonOnly = await client.build('h07', '2026-07', {});
+      expect(jsonOnly.html).toBeNull();
+      expect(jsonOnly.pdfBase64).toBeNull();
+      expect(jsonOnly.statement.month).toBe('2026-07');
+    } finally {
+      await client.close();
+      ledger.close();
+    }
+  });
+
+  it("passes the worker's refusal on and keeps the worker", async () => {
+    const ledger = Ledger.open(data, { mustExist: true, readOnly: true });
+    const client = new StatementClient(
+      data,
+      () => ledger,
+      () => {},
+    );
+    try {
+      await expect(client.build('h99', '2026-06', {})).rejects.toThrow(/member 'h99'/);
+      expect(client.mode).toBe('worker');
+      expect((await client.build('h01', '2026-06', {})).statement.member.id).toBe('h01');
+    } finally {
+      await client.close();
+      ledger.close();
+    }
+  });
+
+  it('reads what the writer books after the worker opened the ledger', async () => {
+    const site = demoSite();
+    const dir = path.join(tmp, 'growing');
+    const settlement = createHeadlessSettlement(dir, site);
+    const days = [
+      ...physicsIntervals(site, {
+        startMs: Date.parse('2026-06-09T23:00:00Z'),
+        intervals: 2 * 96,
+        stepSeconds: 60,
+      }),
+    ];
+    for (const e of days.slice(0, 96)) settlement.settle(e);
+    const logged: string[] = [];
+    const client = new StatementClient(
+      dir,
+      () => Ledger.open(dir, { readOnly: true }),
+      (m) => logged.push(m),
+    );
+    try {
+      expect((await client.build('h07', '2026-06', {})).statement.intervals.settled).toBe(96);
+      for (const e of days.slice(96)) settlement.settle(e);
+      expect((await client.build('h07', '2026-06', {})).statement.intervals.settled).toBe(192);
+      expect(client.mode).toBe('worker');
+      expect(logged).toEqual([]);
+    } finally {
+      await client.close();
+      settlement.close();
+    }
+  });
+
+  it('builds in process when the worker is off', async () => {
+    const ledger = Ledger.open(data, { mustExist: true, readOnly: true });
+    const client = new StatementClient(
+      data,
+      () => ledger,
+      () => {},
+      false,
+    );
+    try {
+      const built = await client.build('clinic', '2026-06', { html: true });
+      expect(client.mode).toBe('inline');
+      expect(client.lastWorkerMs).toBeNull();
+      expect(built.statement).toEqual(memberStatement(ledger, 'clinic', '2026-06'));
+    } finally {
+      await client.close();
+      ledger.close();
+    }
+  });
+});
+
+describe("the members view's cached day totals", () => {
+  it('equal the sums over the whole period, after new intervals and after an adjustment', () => {
+    const site = demoSite();
+    const dir = path.join(tmp, 'totals');
+    const ledger = Ledger.open(dir);
+    const settler = new IntervalSettler(ledger, site);
+    const days = [
+      ...physicsIntervals(site, {
+        startMs: Date.parse('2026-06-02T22:00:00Z'),
+        intervals: 4 * 96,
+        stepSeconds: 60,
+      }),
+    ];
+    const cache = new MemberTotalsCache(ledger);
+    // A local month, not aligned to UTC days, so partial days at both ends are summed directly.
+    const { fromMs, toMs } = monthRange('2026-06', site.site.timezone);
+    const expectSame = () => {
+      const cached = cache.totals(fromMs, toMs);
+      const direct = memberTotals(ledger, fromMs, toMs);
+      expect(cached.map((r) => r.member)).toEqual(direct.map((r) => r.member));
+      cached.forEach((row, i) => {
+        for (const [key, value] of Object.entries(direct[i]!))
+          if (typeof value === 'number') expect(row[key as keyof typeof row]).toBeCloseTo(value, 9);
+      });
+      return cached;
+    };
+    try {
+      for (const e of days.slice(0, 2 * 96)) settler.settle(e, { bookedMs: e.startMs + 900_000 });
+      expect(expectSame()[0]!.intervals).toBe(2 * 96);
+      for (const e of days.slice(2 * 96)) settler.settle(e, { bookedMs: e.startMs + 900_000 });
+      expect(expectSame()[0]!.intervals).toBe(4 * 96);
+      // A re-settlement of a day already cached, with h07's import doubled.
+      const target = structuredClone(days[100]!);
+      const h07 = target.members.find((m) => m.member === 'h07')!;
+      h07.importKWh = h07.importKWh * 2 + 1;
+      const before = cache.totals(fromMs, toMs).find((r) => r.member === 'h07')!.importKWh;
+      expect(settler.resettle(target, { reason: 'meter read again', bookedMs: Date.now() }).status).toBe(
+        'adjusted',
+      );
+      const after = expectSame().find((r) => r.member === 'h07')!;
+      expect(after.importKWh).toBeGreaterThan(before);
+      expect(after.intervals).toBe(4 * 96);
+    } finally {
+      ledger.close();
+    }
   });
 });
