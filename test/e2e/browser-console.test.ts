@@ -3,10 +3,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../fixtures/browser.ts';
-import { startServe, type Served } from '../fixtures/cli.ts';
+import type { Served } from '../fixtures/cli.ts';
+import { openConsoleInBrowser, type ConsoleInBrowser } from '../fixtures/console-in-browser.ts';
 import { demoSite } from '../fixtures/demo-site.ts';
 import { repoRoot } from '../fixtures/paths.ts';
 
@@ -14,30 +14,21 @@ const devices = demoSite().devices.length;
 
 const resultsDir = path.join(repoRoot, 'test-results');
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cw-e2e-'));
+let c: ConsoleInBrowser;
 let served: Served;
-let browser: Browser;
 let page: Page;
-const pageErrors: string[] = [];
-const offsiteRequests: string[] = [];
 let startedAt = 0;
 
 beforeAll(async () => {
   fs.mkdirSync(resultsDir, { recursive: true });
   startedAt = Date.now();
-  served = await startServe(['--data', dataDir]);
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1600, height: 900 } });
-  page.on('pageerror', (e) => pageErrors.push(e.message));
-  page.on('request', (r) => {
-    if (!r.url().startsWith(served.url) && !r.url().startsWith(served.url.replace('http', 'ws')))
-      offsiteRequests.push(r.url());
-  });
+  c = await openConsoleInBrowser(['--data', dataDir], { viewport: { width: 1600, height: 900 } });
+  ({ served, page } = c);
   await page.goto(served.url);
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await served?.stop();
+  await c?.close();
   fs.rmSync(dataDir, { recursive: true, force: true });
 });
 
@@ -92,7 +83,7 @@ describe('console in the browser', () => {
     await page.getByRole('button', { name: 'Devices' }).click();
     await page.getByText('PCC meter').first().waitFor();
     await page.screenshot({ path: path.join(resultsDir, 'devices.png') });
-    expect(offsiteRequests).toEqual([]);
-    expect(pageErrors).toEqual([]);
+    expect(c.offsiteRequests).toEqual([]);
+    expect(c.pageErrors).toEqual([]);
   });
 });

@@ -5,14 +5,14 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeCustomPoint } from '../../electron/field/custom-map.ts';
 import { ArrayBank, ModbusTcpServer } from '../../electron/sim/modbus-server.ts';
 import { customPointSchema } from '../../shared/site/schema.ts';
 import { validateSite } from '../../shared/site/validate-site.ts';
-import { launchChromium } from '../fixtures/browser.ts';
-import { startServe, type Served } from '../fixtures/cli.ts';
+import type { Served } from '../fixtures/cli.ts';
+import { openConsoleInBrowser, type ConsoleInBrowser } from '../fixtures/console-in-browser.ts';
 import { demoSitePath, repoRoot } from '../fixtures/paths.ts';
 import { meterImage } from '../unit/field/fake-devices.ts';
 
@@ -44,10 +44,9 @@ function dinMeterRegisters(): Uint16Array {
 }
 let device: ModbusTcpServer;
 let devicePort: number;
+let c: ConsoleInBrowser;
 let served: Served;
-let browser: Browser;
 let page: Page;
-const pageErrors: string[] = [];
 
 beforeAll(async () => {
   fs.mkdirSync(resultsDir, { recursive: true });
@@ -61,17 +60,16 @@ beforeAll(async () => {
     ]),
   });
   devicePort = await device.listen();
-  served = await startServe(['--site', siteFile, '--sim', '--data', path.join(dir, 'data')]);
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1600, height: 900 } });
-  page.on('pageerror', (e) => pageErrors.push(e.message));
+  c = await openConsoleInBrowser(['--site', siteFile, '--sim', '--data', path.join(dir, 'data')], {
+    viewport: { width: 1600, height: 900 },
+  });
+  ({ served, page } = c);
   await page.goto(served.url);
   await page.getByRole('button', { name: 'Commissioning' }).click();
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await served?.stop();
+  await c?.close();
   await device?.close();
   fs.rmSync(dir, { recursive: true, force: true });
 });
@@ -170,6 +168,6 @@ describe('commissioning view', () => {
     );
     // The first device saved is still there.
     expect(checked.value.devices.some((d) => d.id === 'h07-meter-new')).toBe(true);
-    expect(pageErrors).toEqual([]);
+    expect(c.pageErrors).toEqual([]);
   });
 });

@@ -4,25 +4,22 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../fixtures/browser.ts';
-import { startServe, type Served } from '../fixtures/cli.ts';
+import type { Served } from '../fixtures/cli.ts';
+import { openConsoleInBrowser, type ConsoleInBrowser } from '../fixtures/console-in-browser.ts';
 import { repoRoot } from '../fixtures/paths.ts';
 
 const resultsDir = path.join(repoRoot, 'test-results');
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cw-e2e-history-'));
+let c: ConsoleInBrowser;
 let served: Served;
-let browser: Browser;
 let page: Page;
-const pageErrors: string[] = [];
 
 beforeAll(async () => {
   fs.mkdirSync(resultsDir, { recursive: true });
-  served = await startServe(['--data', dataDir]);
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1500, height: 950 } });
-  page.on('pageerror', (e) => pageErrors.push(e.message));
+  c = await openConsoleInBrowser(['--data', dataDir], { viewport: { width: 1500, height: 950 } });
+  ({ served, page } = c);
   await page.goto(served.url);
   // A few seconds of samples in the historian before the view asks for them.
   await page.getByTestId('devices-online').waitFor({ timeout: 30_000 });
@@ -30,8 +27,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await served?.stop();
+  await c?.close();
   fs.rmSync(dataDir, { recursive: true, force: true });
 });
 
@@ -105,6 +101,6 @@ describe('history view', () => {
     await expect.poll(() => page.locator('.export-state').innerText()).toMatch(/100 % · [\d,]+ rows · done/);
     await page.waitForTimeout(500);
     await page.screenshot({ path: path.join(resultsDir, 'history.png') });
-    expect(pageErrors).toEqual([]);
+    expect(c.pageErrors).toEqual([]);
   });
 });

@@ -5,20 +5,18 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../fixtures/browser.ts';
-import { startServe, type Served } from '../fixtures/cli.ts';
+import type { Served } from '../fixtures/cli.ts';
+import { openConsoleInBrowser, type ConsoleInBrowser } from '../fixtures/console-in-browser.ts';
 import { demoSitePath, repoRoot } from '../fixtures/paths.ts';
 
 const resultsDir = path.join(repoRoot, 'test-results');
 const tempDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cw-e2e-market-'));
 const siteFile = path.join(tempDir, 'village.json');
+let c: ConsoleInBrowser;
 let served: Served;
-let browser: Browser;
 let page: Page;
-const pageErrors: string[] = [];
-const offsiteRequests: string[] = [];
 
 /**
  * The demo village moved in longitude so that its sun is up now: the simulator's PV follows the
@@ -43,21 +41,14 @@ async function tradeRows(): Promise<number> {
 beforeAll(async () => {
   fs.mkdirSync(resultsDir, { recursive: true });
   sunlitCopy();
-  served = await startServe(['--site', siteFile, '--sim', '--data', path.join(tempDir, 'data')]);
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
-  page.on('pageerror', (e) => pageErrors.push(e.message));
-  page.on('request', (r) => {
-    if (!r.url().startsWith(served.url) && !r.url().startsWith(served.url.replace('http', 'ws')))
-      offsiteRequests.push(r.url());
-  });
+  c = await openConsoleInBrowser(['--site', siteFile, '--sim', '--data', path.join(tempDir, 'data')]);
+  ({ served, page } = c);
   await page.goto(served.url);
   await page.getByRole('button', { name: 'Market', exact: true }).click();
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await served?.stop();
+  await c?.close();
   fs.rmSync(tempDir, { recursive: true, force: true });
 });
 
@@ -147,7 +138,7 @@ describe('market view', () => {
     await start.fill(was);
     await page.getByTestId('market-validation').getByText('Valid').waitFor({ timeout: 10_000 });
     expect(await page.getByTestId('market-save').isDisabled()).toBe(false);
-    expect(offsiteRequests).toEqual([]);
-    expect(pageErrors).toEqual([]);
+    expect(c.offsiteRequests).toEqual([]);
+    expect(c.pageErrors).toEqual([]);
   });
 });

@@ -4,29 +4,27 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../fixtures/browser.ts';
-import { startServe, type Served } from '../fixtures/cli.ts';
+import type { Served } from '../fixtures/cli.ts';
+import { openConsoleInBrowser, type ConsoleInBrowser } from '../fixtures/console-in-browser.ts';
 import { repoRoot } from '../fixtures/paths.ts';
 
 const resultsDir = path.join(repoRoot, 'test-results');
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cw-e2e-sim-'));
+let c: ConsoleInBrowser;
 let served: Served;
-let browser: Browser;
 let page: Page;
 
 beforeAll(async () => {
   fs.mkdirSync(resultsDir, { recursive: true });
-  served = await startServe(['--data', dataDir]);
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+  c = await openConsoleInBrowser(['--data', dataDir]);
+  ({ served, page } = c);
   await page.goto(served.url);
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await served?.stop();
+  await c?.close();
   fs.rmSync(dataDir, { recursive: true, force: true });
 });
 
