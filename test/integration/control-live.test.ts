@@ -8,12 +8,22 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ControlState } from '../../shared/api/control-api.ts';
 import { startConsole, type ConsoleApp } from '../../electron/app/console-app.ts';
+import type { ControlConfigOverrides } from '../../electron/control/control-config.ts';
 import { CONTROL_AUDIT_FILE } from '../../electron/control/control-part.ts';
 import { demoSitePath } from '../fixtures/paths.ts';
 import { waitFor } from '../fixtures/wait.ts';
 
-async function consoleOn(dataDir: string): Promise<{ app: ConsoleApp; states: ControlState[] }> {
-  const app = await startConsole({ siteFile: demoSitePath, dataDir, simulate: true, transport: 'websocket' });
+async function consoleOn(
+  dataDir: string,
+  control?: ControlConfigOverrides,
+): Promise<{ app: ConsoleApp; states: ControlState[] }> {
+  const app = await startConsole({
+    siteFile: demoSitePath,
+    dataDir,
+    simulate: true,
+    transport: 'websocket',
+    ...(control ? { control } : {}),
+  });
   const states: ControlState[] = [];
   app.subscribe((event, payload) => {
     if (event === 'control/state') states.push(payload as ControlState);
@@ -177,20 +187,11 @@ describe('live control: grid loss', () => {
 describe('live control: reconnection after a grid loss', () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cw-control-resync-'));
   let app: ConsoleApp;
-  const states: ControlState[] = [];
+  let states: ControlState[];
 
   beforeAll(async () => {
     // The 5-minute stability wait shortened to 5 s; the sync check itself is unchanged.
-    app = await startConsole({
-      siteFile: demoSitePath,
-      dataDir,
-      simulate: true,
-      transport: 'websocket',
-      control: { stability: { seconds: 5 } },
-    });
-    app.subscribe((event, payload) => {
-      if (event === 'control/state') states.push(payload as ControlState);
-    });
+    ({ app, states } = await consoleOn(dataDir, { stability: { seconds: 5 } }));
   });
 
   afterAll(async () => {
@@ -341,21 +342,12 @@ describe('live control: planned islanding', () => {
 describe('live control: a battery inverter trips while islanded', () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cw-control-trip-'));
   let app: ConsoleApp;
-  const states: ControlState[] = [];
+  let states: ControlState[];
 
   beforeAll(async () => {
     // Standby inverters are told to form again every second (10 s by default), so a few seconds
     // show whether the controller would command the tripped one.
-    app = await startConsole({
-      siteFile: demoSitePath,
-      dataDir,
-      simulate: true,
-      transport: 'websocket',
-      control: { retrySeconds: 1 },
-    });
-    app.subscribe((event, payload) => {
-      if (event === 'control/state') states.push(payload as ControlState);
-    });
+    ({ app, states } = await consoleOn(dataDir, { retrySeconds: 1 }));
   });
 
   afterAll(async () => {
