@@ -3,7 +3,7 @@
 // controller read and act, and counts what the KPIs need. `onSecond` and `onInterval` let other
 // parts (the historian, settlement) ride along on every step or settlement interval.
 import type { ControlTransition, CommandOutcome } from '../../shared/api/control-api.ts';
-import type { IntervalEnergies, IntervalMode } from '../../shared/settlement/interval-energy.ts';
+import type { IntervalEnergies } from '../../shared/settlement/interval-energy.ts';
 import type { SiteFile } from '../../shared/site/schema.ts';
 import { isoInZone } from '../../shared/time/zone.ts';
 import type { ControlConfigOverrides } from '../control/control-config.ts';
@@ -12,6 +12,7 @@ import { MicrogridController } from '../control/microgrid-controller.ts';
 import { PhysicsAdapter } from '../control/physics-adapter.ts';
 import { commandOf, parseDurationMs, type Scenario, type ScenarioEvent } from './scenario.ts';
 import { SitePhysics } from './site-physics.ts';
+import { energiesBetween, readCounters } from './physics-energies.ts';
 
 export interface ScenarioStep {
   timeMs: number;
@@ -238,7 +239,7 @@ export async function runScenario(options: ScenarioRunOptions): Promise<Scenario
       const now = readCounters(physics);
       if (intervalComplete)
         options.onInterval?.(
-          intervalEnergies(
+          energiesBetween(
             site,
             physics,
             intervalStart,
@@ -367,75 +368,6 @@ function describeEvent(e: ScenarioEvent): string {
     case 'command':
       return `command ${e.command}${e.tier !== undefined ? ` ${e.tier}` : ''}${e.mode ? ` ${e.mode}` : ''}${e.inMinutes ? ` in ${e.inMinutes} min` : ''}`;
   }
-}
-
-interface Counters {
-  members: Map<string, { importWh: number; exportWh: number }>;
-  chargedWh: number;
-  dischargedWh: number;
-  soc: number;
-  pccImportWh: number;
-  pccExportWh: number;
-}
-
-function readCounters(physics: SitePhysics): Counters {
-  const s = physics.state;
-  let chargedWh = 0;
-  let dischargedWh = 0;
-  for (const b of s.batteries.values()) {
-    chargedWh += b.chargedWh;
-    dischargedWh += b.dischargedWh;
-  }
-  return {
-    members: new Map(
-      [...s.members.entries()].map(([id, m]) => [id, { importWh: m.importWh, exportWh: m.exportWh }]),
-    ),
-    chargedWh,
-    dischargedWh,
-    soc: poolSoC(physics),
-    pccImportWh: s.pccImportWh,
-    pccExportWh: s.pccExportWh,
-  };
-}
-
-function intervalEnergies(
-  site: SiteFile,
-  physics: SitePhysics,
-  startMs: number,
-  minutes: number,
-  mode: IntervalMode,
-  from: Counters,
-  to: Counters,
-): IntervalEnergies {
-  const capacityKWh = [...physics.state.batteries.values()].reduce((sum, b) => sum + b.capacityKWh, 0);
-  return {
-    siteId: site.site.id,
-    startMs,
-    minutes,
-    mode,
-    members: site.members.map((m) => {
-      const a = from.members.get(m.id) ?? { importWh: 0, exportWh: 0 };
-      const b = to.members.get(m.id) ?? a;
-      return {
-        member: m.id,
-        importKWh: (b.importWh - a.importWh) / 1000,
-        exportKWh: (b.exportWh - a.exportWh) / 1000,
-        complete: true,
-      };
-    }),
-    pool: {
-      chargedKWh: (to.chargedWh - from.chargedWh) / 1000,
-      dischargedKWh: (to.dischargedWh - from.dischargedWh) / 1000,
-      socStart: from.soc,
-      socEnd: to.soc,
-      capacityKWh,
-    },
-    pcc: {
-      importKWh: (to.pccImportWh - from.pccImportWh) / 1000,
-      exportKWh: (to.pccExportWh - from.pccExportWh) / 1000,
-    },
-    complete: true,
-  };
 }
 
 function round(value: number, digits: number): number {
