@@ -15,7 +15,11 @@ import { createMarketPreviewPart } from '../market/preview-part.ts';
 import { createSettlementPart } from '../market/settlement-part.ts';
 import { createSimulatorPart } from '../sim/simulator-part.ts';
 import { SiteSimulator } from '../sim/site-simulator.ts';
-import type { ConsoleContext, ConsolePart } from './console-part.ts';
+import type { ConsolePart } from '../platform/console-part.ts';
+import type { ControlContext } from '../control/control-part.ts';
+import type { FieldContext } from '../field/field-part.ts';
+import type { HistorianContext } from '../historian/historian-part.ts';
+import type { SimulatorContext } from '../sim/simulator-part.ts';
 import { LiveModel } from './live-model.ts';
 import { loadSiteFile } from './site-loader.ts';
 
@@ -62,7 +66,8 @@ export async function startConsole(options: ConsoleOptions): Promise<ConsoleApp>
   const siteListeners = new Set<(site: SiteFile) => void>();
   const startedMs = Date.now();
 
-  const context: ConsoleContext = {
+  // One context that satisfies every part's needs; each part's type names what it uses.
+  const context: FieldContext & HistorianContext & ControlContext & SimulatorContext = {
     site,
     siteFile: options.siteFile,
     dataDir: options.dataDir,

@@ -6,7 +6,8 @@ import path from 'node:path';
 import type { AuditRecord, ControlApi } from '../../shared/api/control-api.ts';
 import type { HandlersOf } from '../../shared/api/contract.ts';
 import type { IntervalMode } from '../../shared/settlement/interval-energy.ts';
-import type { ConsoleContext, ConsolePart } from '../app/console-part.ts';
+import type { ConsoleContext, ConsolePart } from '../platform/console-part.ts';
+import type { DeviceCycle } from '../field/poller.ts';
 import type { FieldCommands } from '../field/command-path.ts';
 import type { ControlConfigOverrides } from './control-config.ts';
 import { LiveActuators } from './live-actuators.ts';
@@ -33,7 +34,12 @@ const METER_REFRESH_MS = 1000;
 const SETTLE_WAIT_MAX_MS = 4000;
 const EARLIER_AUDIT_KEPT = 200;
 
-export function createControlPart(ctx: ConsoleContext, options: ControlPartOptions): ControlPart {
+/** What the control part needs beyond the shared context: every completed device read. */
+export type ControlContext = ConsoleContext & {
+  onCycle(listener: (cycle: DeviceCycle) => void): () => void;
+};
+
+export function createControlPart(ctx: ControlContext, options: ControlPartOptions): ControlPart {
   const auditFile = path.join(ctx.dataDir, CONTROL_AUDIT_FILE);
   const writeAudit = (record: AuditRecord) => {
     const line = JSON.stringify({ ...record, at: new Date(record.atMs).toISOString() });

@@ -13,13 +13,15 @@ import type {
 } from '../../shared/api/field-api.ts';
 import { deviceSchema } from '../../shared/site/schema.ts';
 import type { HandlersOf } from '../../shared/api/contract.ts';
-import type { ConsoleContext, ConsolePart } from '../app/console-part.ts';
+import type { ConsoleContext, ConsolePart } from '../platform/console-part.ts';
 import { DEMO_SITE_PATH } from '../app/site-loader.ts';
 import { SqliteAuditLog, type AuditLog } from './audit-log.ts';
 import { CommandPath, type FieldCommands } from './command-path.ts';
 import { unitIo } from './device-drivers.ts';
 import { scanEndpoint } from './endpoint-scan.ts';
 import { ModbusConnection } from './modbus-connection.ts';
+import type { Poller } from './poller.ts';
+import type { Db } from '../historian/database.ts';
 import { saveDeviceToSiteFile } from './site-file-writer.ts';
 import { readCustomUnit, readUnit } from './unit-reader.ts';
 
@@ -38,7 +40,10 @@ export const EXAMPLES_DIR = path.resolve(
 /** A commissioning connection is kept this long after its last use (the live view reads each second). */
 const IDLE_CLOSE_MS = 30_000;
 
-export function createFieldPart(ctx: ConsoleContext): FieldPart {
+/** What the field part needs beyond the shared context. */
+export type FieldContext = ConsoleContext & { poller: Poller; db: Db };
+
+export function createFieldPart(ctx: FieldContext): FieldPart {
   const now = () => ctx.now();
   const audit = new SqliteAuditLog(ctx.db);
   const commands = new CommandPath(ctx.site, ctx.poller, audit, now);

@@ -8,9 +8,11 @@ import type { HandlersOf } from '../../shared/api/contract.ts';
 import type { ExportChunk, HistoryApi, HistoryStatus } from '../../shared/api/history-api.ts';
 import { quantityUnits } from '../../shared/api/live.ts';
 import type { IntervalEnergies, IntervalMode } from '../../shared/settlement/interval-energy.ts';
-import type { ConsoleContext, ConsolePart } from '../app/console-part.ts';
+import type { ConsoleContext, ConsolePart } from '../platform/console-part.ts';
+import type { DeviceCycle } from '../field/poller.ts';
 import { Checkpointer, checkInBackground } from './checkpointer.ts';
 import {
+  type Db,
   describeSqliteError,
   HISTORIAN_FILE,
   HistorianOpenError,
@@ -45,7 +47,13 @@ const CHECKPOINT_PERIOD_MS = 30_000;
 const CYCLE_WINDOW = 600;
 const EXPORT_IDLE_MS = 5 * 60_000;
 
-export function createHistorianPart(ctx: ConsoleContext): HistorianPart {
+/** What the historian needs beyond the shared context: every completed device read. */
+export type HistorianContext = ConsoleContext & {
+  db: Db;
+  onCycle(listener: (cycle: DeviceCycle) => void): () => void;
+};
+
+export function createHistorianPart(ctx: HistorianContext): HistorianPart {
   const { db, site } = ctx;
   const file = path.join(ctx.dataDir, HISTORIAN_FILE);
   const rollups = rollupOptionsFor(site);

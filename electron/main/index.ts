@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { IPC_CALL_CHANNEL, IPC_EVENT_CHANNEL } from '../../shared/api/bridge.ts';
 import { startConsole, type ConsoleApp } from '../app/console-app.ts';
-import { dispatch } from '../app/dispatch.ts';
+import { dispatch } from '../platform/dispatch.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const rendererIndex = path.join(here, '../renderer/index.html');

@@ -11,7 +11,7 @@ import type { MarketApi, MarketPreview, MarketSettingsView } from '../../shared/
 import { marketNetwork, marketPresets, presetIds } from '../../shared/market/index.ts';
 import type { SiteFile } from '../../shared/site/schema.ts';
 import { MS_PER_MINUTE } from '../../shared/units.ts';
-import type { ConsoleContext, ConsolePart } from '../app/console-part.ts';
+import type { ConsoleContext, ConsolePart } from '../platform/console-part.ts';
 import { DEMO_SITE_PATH } from '../app/site-loader.ts';
 import { buildPreview, intervalStartMs } from './preview-builder.ts';
 import { IntervalEnergyEstimate } from './preview-interval-energy.ts';

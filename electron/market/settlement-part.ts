@@ -3,7 +3,7 @@
 // pushes what it booked and any alarm to every viewer, and answers the settlement API.
 import type { HandlersOf } from '../../shared/api/contract.ts';
 import type { SettlementApi } from '../../shared/api/settlement-api.ts';
-import type { ConsoleContext, ConsolePart } from '../app/console-part.ts';
+import type { ConsoleContext, ConsolePart } from '../platform/console-part.ts';
 import { IntervalSettler, type SettleOutcome } from './interval-settler.ts';
 import { Ledger } from './ledger.ts';
 import {

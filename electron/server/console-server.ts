@@ -6,7 +6,7 @@ import path from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { callMessageSchema, type ServerMessage } from '../../shared/api/wire.ts';
 import type { ConsoleApp } from '../app/console-app.ts';
-import { dispatch } from '../app/dispatch.ts';
+import { dispatch } from '../platform/dispatch.ts';
 
 const contentTypes: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',

@@ -3,11 +3,14 @@
 // except the state is refused.
 import type { HandlersOf } from '../../shared/api/contract.ts';
 import type { SimulatorApi, SimulatorState } from '../../shared/api/simulator-api.ts';
-import { ApiRefusal } from '../app/api-refusal.ts';
-import type { ConsoleContext, ConsolePart } from '../app/console-part.ts';
+import { ApiRefusal } from '../platform/api-refusal.ts';
+import type { ConsoleContext, ConsolePart } from '../platform/console-part.ts';
 import type { SiteSimulator } from './site-simulator.ts';
 
-export function createSimulatorPart(ctx: ConsoleContext): ConsolePart<HandlersOf<SimulatorApi>> {
+/** The in-process simulator, when the site is simulated. */
+export type SimulatorContext = ConsoleContext & { simulator: SiteSimulator | null };
+
+export function createSimulatorPart(ctx: SimulatorContext): ConsolePart<HandlersOf<SimulatorApi>> {
   const state = (): SimulatorState => {
     const s = ctx.simulator?.physics.state;
     return s

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { ConsoleContext } from '../../electron/app/console-part.ts';
+import type { FieldContext } from '../../electron/field/field-part.ts';
 import { run as scan } from '../../electron/cli/scan.ts';
 import { createFieldPart, type FieldPart } from '../../electron/field/field-part.ts';
 import { Poller } from '../../electron/field/poller.ts';
@@ -53,17 +53,15 @@ beforeAll(async () => {
   poller.start();
   await waitFor(() => poller.status().every((d) => d.state === 'online'), 20_000, 'every device online');
   db = openHistorianDb(path.join(dir, 'data'));
-  const ctx: ConsoleContext = {
+  const ctx: FieldContext = {
     site,
     siteFile,
     dataDir: path.join(dir, 'data'),
     db,
     poller,
-    simulator: sim,
     snapshot: () => {
       throw new Error('not used');
     },
-    onCycle: (listener) => poller.onCycle(listener),
     emit: (event, payload) => void events.push({ event, payload }),
     log: () => undefined,
     now: Date.now,
@@ -293,11 +291,9 @@ describe('saving a commissioned device', () => {
       dataDir: dir,
       db,
       poller,
-      simulator: sim,
       snapshot: () => {
         throw new Error('not used');
       },
-      onCycle: () => () => undefined,
       emit: () => undefined,
       log: () => undefined,
       now: Date.now,

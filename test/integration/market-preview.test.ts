@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startConsole, type ConsoleApp } from '../../electron/app/console-app.ts';
-import { dispatch } from '../../electron/app/dispatch.ts';
+import { dispatch } from '../../electron/platform/dispatch.ts';
 import type { ApiEventName } from '../../shared/api/contract.ts';
 import type {
   MarketApi,

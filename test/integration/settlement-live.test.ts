@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ApiEventName } from '../../shared/api/contract.ts';
 import type { IntervalEnergies, IntervalMode } from '../../shared/settlement/interval-energy.ts';
-import type { ConsoleContext } from '../../electron/app/console-part.ts';
+import type { ConsoleContext } from '../../electron/platform/console-part.ts';
 import { createSettlementPart } from '../../electron/market/settlement-part.ts';
 import { demoSite } from '../fixtures/demo-site.ts';
 import { physicsIntervals } from '../unit/settlement/physics-intervals.ts';

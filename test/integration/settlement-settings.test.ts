@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ApiEventName } from '../../shared/api/contract.ts';
 import type { SiteFile } from '../../shared/site/schema.ts';
-import type { ConsoleContext } from '../../electron/app/console-part.ts';
+import type { ConsoleContext } from '../../electron/platform/console-part.ts';
 import { Ledger } from '../../electron/market/ledger.ts';
 import { createSettlementPart } from '../../electron/market/settlement-part.ts';
 import { demoSite } from '../fixtures/demo-site.ts';

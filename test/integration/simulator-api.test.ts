@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startConsole } from '../../electron/app/console-app.ts';
-import { dispatch } from '../../electron/app/dispatch.ts';
+import { dispatch } from '../../electron/platform/dispatch.ts';
 import { demoSitePath } from '../fixtures/paths.ts';
 
 const dirs: string[] = [];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dispatch } from '../../../electron/app/dispatch.ts';
+import { dispatch } from '../../../electron/platform/dispatch.ts';
 import type { ApiHandlers } from '../../../shared/api/contract.ts';
 
 const calls: string[] = [];

@@ -1,24 +1,17 @@
 // What each part of the back end (historian, field I/O, control, market, settlement) is given
-// by the composition root, and what it gives back: its API handlers and its life cycle.
+// by the composition root, and what it gives back: its API handlers and its life cycle. This
+// context holds only what every part shares; a part that needs a domain object (the poller, the
+// simulator) names it in its own context type, so this layer imports no domain.
 import type { ApiEventName, ApiEvents } from '../../shared/api/contract.ts';
 import type { LiveSnapshot } from '../../shared/api/live.ts';
 import type { SiteFile } from '../../shared/site/schema.ts';
-import type { DeviceCycle, Poller } from '../field/poller.ts';
-import type { Db } from '../historian/database.ts';
-import type { SiteSimulator } from '../sim/site-simulator.ts';
 
 export interface ConsoleContext {
   site: SiteFile;
   siteFile: string;
   dataDir: string;
-  db: Db;
-  poller: Poller;
-  /** The in-process simulator, when the site is simulated. */
-  simulator: SiteSimulator | null;
   /** The live picture as of now. */
   snapshot(): LiveSnapshot;
-  /** Subscribe to every completed device read. */
-  onCycle(listener: (cycle: DeviceCycle) => void): () => void;
   /** Push an event to every viewer. */
   emit<E extends ApiEventName>(event: E, payload: ApiEvents[E]): void;
   log(message: string): void;
