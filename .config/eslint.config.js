@@ -1,21 +1,10 @@
-// Lint rules for the whole repository, including the layer rule: imports point one way,
-// renderer → shared and electron/main → electron/app → electron/* → shared.
+// Lint rules for the whole repository, including the layer rule (layers/imports): imports point one
+// way, down the layer table in .config/layers.json.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import reactHooks from 'eslint-plugin-react-hooks';
 import globals from 'globals';
-
-const ioModules = [
-  'electron',
-  'fs',
-  'path',
-  'net',
-  'os',
-  'child_process',
-  'better-sqlite3',
-  'modbus-serial',
-  'ws',
-];
+import { layersPlugin } from './layers-rule.js';
 
 export default tseslint.config(
   {
@@ -24,6 +13,8 @@ export default tseslint.config(
       'dist/**',
       'node_modules/**',
       'test-results/**',
+      '.stryker-tmp/**',
+      'reports/**',
       '.config/**',
       '**/*.mjs',
       '**/*.cjs',
@@ -64,36 +55,11 @@ export default tseslint.config(
     },
   },
   {
-    files: ['shared/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          paths: ioModules.map((name) => ({ name, message: 'shared/ is pure: no I/O, Electron or React.' })),
-          patterns: [
-            { group: ['node:*'], message: 'shared/ is pure: no Node built-ins.' },
-            { group: ['react', 'react-*', 'three'], message: 'shared/ holds no UI code.' },
-            {
-              group: ['**/electron/**', '**/renderer/**'],
-              message: 'shared/ imports nothing from electron/ or renderer/.',
-            },
-          ],
-        },
-      ],
-    },
-  },
-  {
-    files: ['electron/**/*.ts'],
-    ignores: ['electron/main/**', 'electron/preload/**'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          paths: [{ name: 'electron', message: 'Only electron/main and electron/preload import electron.' }],
-          patterns: [{ group: ['**/renderer/**'], message: 'The back end does not import the renderer.' }],
-        },
-      ],
-    },
+    // The layer rule: which folder may import which, and which packages each may use, from the
+    // one layer table in .config/layers.json (the README's Architecture table says the same).
+    files: ['shared/**/*.ts', 'renderer/**/*.{ts,tsx}', 'electron/**/*.ts'],
+    plugins: { layers: layersPlugin },
+    rules: { 'layers/imports': 'error' },
   },
   {
     files: ['renderer/**/*.{ts,tsx}'],
@@ -103,22 +69,6 @@ export default tseslint.config(
       ...reactHooks.configs.recommended.rules,
       'react-hooks/immutability': 'off',
       'react-hooks/refs': 'off',
-      'no-restricted-imports': [
-        'error',
-        {
-          paths: ioModules.map((name) => ({
-            name,
-            message: 'The renderer reaches the back end only through the API.',
-          })),
-          patterns: [
-            { group: ['node:*'], message: 'The renderer runs in a browser: no Node built-ins.' },
-            {
-              group: ['**/electron/**'],
-              message: 'The renderer talks to the back end only through shared/api.',
-            },
-          ],
-        },
-      ],
     },
   },
 );

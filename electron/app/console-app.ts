@@ -1,10 +1,18 @@
 // The composition root: from a site file and a data directory, builds the simulator (when the
 // site is simulated), the poller, the historian and every part of the back end, and wires the
-// data flow poller → live model → event stream, and poller → historian.
+// data flow poller → site state → event stream, controller and market, and poller → historian.
+import type { Caller } from '../../shared/api/access.ts';
 import type { ApiEventName, ApiEvents, ApiHandlers, HandlersOf } from '../../shared/api/contract.ts';
+import { createAuditPart } from '../audit/audit-part.ts';
+import { AuditStore } from '../audit/audit-store.ts';
+import { createAuthPart } from '../auth/auth-part.ts';
+import { AuthService } from '../auth/auth-service.ts';
+import type { SessionLimits } from '../auth/session-store.ts';
+import { dispatch, type Anonymous, type DispatchResult } from '../platform/dispatch.ts';
+import { secureDataDir } from './data-dir.ts';
 import type { SystemApi } from '../../shared/api/system-api.ts';
-import type { SiteFile } from '../../shared/site/schema.ts';
 import { Poller } from '../field/poller.ts';
+import { LiveSite } from '../live/site-state.ts';
 import { openHistorianDb, type Db } from '../historian/database.ts';
 import type { ControlConfigOverrides } from '../control/control-config.ts';
 import { createControlPart } from '../control/control-part.ts';
@@ -20,8 +28,7 @@ import type { ControlContext } from '../control/control-part.ts';
 import type { FieldContext } from '../field/field-part.ts';
 import type { HistorianContext } from '../historian/historian-part.ts';
 import type { SimulatorContext } from '../sim/simulator-part.ts';
-import { LiveModel } from './live-model.ts';
-import { loadSiteFile } from './site-loader.ts';
+import { SiteStore } from '../site/site-store.ts';
 
 export interface ConsoleOptions {
   siteFile: string;
@@ -32,13 +39,23 @@ export interface ConsoleOptions {
   log?: (message: string) => void;
   /** Overrides of the controller's limits and timings (tests shorten the 5-minute stability wait). */
   control?: ControlConfigOverrides;
+  /** Session idle and age limits, and how long a proved password allows control actions. */
+  sessions?: SessionLimits;
+  recentSignInMs?: number;
 }
 
 type Listener = <E extends ApiEventName>(event: E, payload: ApiEvents[E]) => void;
 
 export interface ConsoleApp {
-  site: SiteFile;
+  /** The one holder of the site: the current site, saves, and who follows them. */
+  sites: SiteStore;
   handlers: ApiHandlers;
+  /** Who may use the console, their sessions and sign-ins. */
+  auth: AuthService;
+  /** The one audit trail. */
+  audit: AuditStore;
+  /** Runs one call for a caller (or an anonymous peer) through the dispatcher: the only way in. */
+  call(caller: Caller | Anonymous, name: unknown, request: unknown): Promise<DispatchResult>;
   subscribe(listener: Listener): () => void;
   stop(): Promise<void>;
   simulator: SiteSimulator | null;
@@ -50,57 +67,67 @@ export const VERSION = '0.1.0';
 
 export async function startConsole(options: ConsoleOptions): Promise<ConsoleApp> {
   const log = options.log ?? (() => undefined);
-  const site = loadSiteFile(options.siteFile);
+  secureDataDir(options.dataDir);
+  const sites = SiteStore.load(options.siteFile, { dataDir: options.dataDir, log });
+  const site = sites.current();
   const db = openHistorianDb(options.dataDir);
+  const audit = new AuditStore(options.dataDir);
+  const auth = new AuthService({
+    dataDir: options.dataDir,
+    audit,
+    ...(options.sessions ? { sessions: options.sessions } : {}),
+    ...(options.recentSignInMs !== undefined ? { recentSignInMs: options.recentSignInMs } : {}),
+  });
   let simulator: SiteSimulator | null = null;
   try {
     simulator = options.simulate ? await SiteSimulator.start(site, { ephemeralPorts: true }) : null;
   } catch (error) {
+    audit.close();
     db.close();
     throw error;
   }
   if (simulator) log(`simulator: ${site.devices.length} devices on loopback`);
   const poller = new Poller(site, simulator ? { endpointOf: (d) => simulator.endpointOf(d) } : {});
-  const live = new LiveModel(site);
+  // One site state per poller cycle: the snapshot, the controller, the preview and settlement read it.
+  let live = new LiveSite(site, poller);
+  // A saved site applies without a restart: a commissioned device is polled at once, and the live
+  // state is rebuilt over the new devices, members and topology.
+  const unfollowSite = sites.subscribe(({ site: saved }) => {
+    poller.applySite(saved);
+    live.close();
+    live = new LiveSite(saved, poller);
+  });
   const listeners = new Set<Listener>();
-  const siteListeners = new Set<(site: SiteFile) => void>();
   const startedMs = Date.now();
 
   // One context that satisfies every part's needs; each part's type names what it uses.
   const context: FieldContext & HistorianContext & ControlContext & SimulatorContext = {
-    site,
-    siteFile: options.siteFile,
+    sites,
     dataDir: options.dataDir,
     db,
     poller,
     simulator,
-    snapshot: () => live.snapshot(poller.status(), Date.now()),
+    snapshot: () => live.current(),
     onCycle: (listener) => poller.onCycle(listener),
     emit: (event, payload) => {
       for (const listener of listeners) listener(event, payload);
     },
     log,
+    audit,
     now: Date.now,
-    siteSaved: (saved) => {
-      for (const listener of siteListeners) listener(saved);
-    },
-    onSiteSaved: (listener) => {
-      siteListeners.add(listener);
-      return () => siteListeners.delete(listener);
-    },
   };
 
   const systemPart: ConsolePart<HandlersOf<SystemApi>> = {
     handlers: {
       'system/info': () => ({
         version: VERSION,
-        siteName: site.site.name,
+        siteName: sites.current().site.name,
         dataDir: options.dataDir,
         simulated: simulator !== null,
         startedMs,
         transport: options.transport,
       }),
-      'site/get': () => site,
+      'site/get': () => sites.current(),
       'live/snapshot': () => context.snapshot(),
       'history/recent': ({ device, quantity, sinceMs }) => recentSamples(db, device, quantity, sinceMs),
     },
@@ -108,7 +135,11 @@ export async function startConsole(options: ConsoleOptions): Promise<ConsoleApp>
 
   // Each part of the back end adds its handlers here; their life cycles run in this order, and
   // a part is given what it needs from the parts built before it.
-  const parts: Array<ConsolePart<object>> = [systemPart];
+  const parts: Array<ConsolePart<object>> = [
+    systemPart,
+    createAuthPart(auth, Date.now),
+    createAuditPart(audit),
+  ];
   let heartbeat: ReturnType<typeof setInterval> | undefined;
   try {
     const historian = createHistorianPart(context);
@@ -119,7 +150,7 @@ export async function startConsole(options: ConsoleOptions): Promise<ConsoleApp>
       commands: field.commands,
       ...(options.control ? { config: options.control } : {}),
     });
-    parts.push(control, createMarketPreviewPart(context));
+    parts.push(control, createMarketPreviewPart(context, { modeDuring: (s, m) => control.modeDuring(s, m) }));
     parts.push(
       createSettlementPart(context, {
         source: {
@@ -136,18 +167,24 @@ export async function startConsole(options: ConsoleOptions): Promise<ConsoleApp>
   } catch (error) {
     // A part that cannot start (a foreign ledger file, a port in use) must not leave the
     // simulator serving and the database open: undo what was built, then report.
+    unfollowSite();
     clearInterval(heartbeat);
     for (const part of [...parts].reverse()) await Promise.resolve(part.stop?.()).catch(() => undefined);
     await poller.stop();
     await simulator?.stop();
     db.close();
+    audit.close();
     throw error;
   }
   const handlers = Object.assign({}, ...parts.map((p) => p.handlers)) as ApiHandlers;
+  const dispatchOptions = { audit, now: Date.now, recentSignInMs: auth.recentSignInMs };
 
   return {
-    site,
+    sites,
     handlers,
+    auth,
+    audit,
+    call: (caller, name, request) => dispatch(handlers, caller, name, request, dispatchOptions),
     simulator,
     poller,
     db,
@@ -156,11 +193,14 @@ export async function startConsole(options: ConsoleOptions): Promise<ConsoleApp>
       return () => listeners.delete(listener);
     },
     async stop() {
+      unfollowSite();
       clearInterval(heartbeat);
       for (const part of [...parts].reverse()) await part.stop?.();
       await poller.stop();
       await simulator?.stop();
       db.close();
+      auth.removeCliToken();
+      audit.close();
     },
   };
 }

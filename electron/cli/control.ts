@@ -1,12 +1,14 @@
 // `commonwatt control ACTION`: the operator commands of the Control view, from a terminal, on a
 // running console (`commonwatt serve`). The same two steps as the view: the console checks the
 // command and says what it will do or why it refuses; the operator confirms; the console checks
-// again, runs it and audits it (origin "cli").
-import os from 'node:os';
+// again, runs it and audits it as the CLI with the user of the token that `serve` wrote under
+// the data directory (readable only by the console's OS user).
+import path from 'node:path';
 import readline from 'node:readline/promises';
 import { parseArgs } from 'node:util';
 import { batteryModes, type BatteryMode, type OperatorCommand } from '../../shared/api/control-api.ts';
-import { connectRemote } from '../server/remote-client.ts';
+import { defaultDataDir } from '../app/data-dir.ts';
+import { connectRemote, readCliToken } from '../server/remote-client.ts';
 import { CliUsageError } from './cli-error.ts';
 
 const ACTIONS = 'status, island, reconnect, shed TIER, restore TIER, battery-mode MODE, cancel-schedule';
@@ -64,7 +66,7 @@ export async function run(args: string[]): Promise<number> {
         host: { type: 'string', default: '127.0.0.1' },
         at: { type: 'string' },
         setpoint: { type: 'string' },
-        operator: { type: 'string' },
+        data: { type: 'string' },
         yes: { type: 'boolean', short: 'y' },
         json: { type: 'boolean' },
       },
@@ -78,7 +80,10 @@ export async function run(args: string[]): Promise<number> {
   if (!action) throw new CliUsageError(`name an action: ${ACTIONS}`);
   if (!values.port) throw new CliUsageError('--port is the port `commonwatt serve` printed');
   const command = action === 'status' ? null : commandFrom(action, rest, values);
-  const remote = await connectRemote(`ws://${values.host}:${values.port}/api`);
+  const dataDir = path.resolve(values.data ?? defaultDataDir());
+  const remote = await connectRemote(`ws://${values.host}:${values.port}/api`, {
+    token: readCliToken(dataDir),
+  });
   try {
     if (!command) {
       const state = await remote.call('control/state', {});
@@ -125,8 +130,6 @@ export async function run(args: string[]): Promise<number> {
     const outcome = await remote.call('control/command', {
       command,
       confirmed: true,
-      operator: values.operator ?? os.userInfo().username,
-      origin: 'cli',
     });
     if (values.json) console.log(JSON.stringify(outcome, null, 2));
     else if (outcome.ok) console.log(`done: ${outcome.summary}`);

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ExportRequest } from '../../shared/api/history-api.ts';
 import type { SiteFile } from '../../shared/site/schema.ts';
-import { loadSiteFile } from '../app/site-loader.ts';
+import { loadSiteFile } from '../site/site-file.ts';
 import { bucketingFor, DAY } from '../historian/buckets.ts';
 import { openHistorianReadOnly, readStoredSite } from '../historian/database.ts';
 import { ExportError, ExportJob } from '../historian/exporter.ts';

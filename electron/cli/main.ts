@@ -11,7 +11,8 @@ export interface Verb {
 export const verbs: Record<string, Verb> = {
   serve: {
     summary: 'serve the console to a browser (control-room screens, remote access)',
-    usage: 'commonwatt serve [--site FILE] [--data DIR] [--port N] [--host 127.0.0.1] [--no-sim]',
+    usage:
+      'commonwatt serve [--site FILE] [--data DIR] [--port N] [--host 127.0.0.1] [--tls-cert FILE --tls-key FILE] [--allow-host NAME] [--session-idle-minutes 30] [--recent-sign-in-minutes 15] [--cli-user NAME] [--no-sim]',
     load: () => import('./serve.ts'),
   },
   validate: {
@@ -28,7 +29,7 @@ export const verbs: Record<string, Verb> = {
   control: {
     summary: 'operator commands on a running console: island, reconnect, shed, restore, battery mode',
     usage:
-      'commonwatt control status|island [--at ISO]|reconnect|shed TIER|restore TIER|battery-mode MODE [--setpoint KW]|cancel-schedule --port N [--host H] [--yes] [--operator NAME] [--json]',
+      'commonwatt control status|island [--at ISO]|reconnect|shed TIER|restore TIER|battery-mode MODE [--setpoint KW]|cancel-schedule --port N --data DIR [--host H] [--yes] [--json]',
     load: () => import('./control.ts'),
   },
   scan: {
@@ -59,8 +60,20 @@ export const verbs: Record<string, Verb> = {
   },
   ledger: {
     summary: 'verify the hash-chained settlement ledger',
-    usage: 'commonwatt ledger verify --data DIR',
+    usage: 'commonwatt ledger verify --data DIR [--fingerprint HEX] [--json]',
     load: () => import('./ledger.ts'),
+  },
+  users: {
+    summary: 'add, list, remove users and set their passwords (roles: viewer, operator, technician, admin)',
+    usage:
+      'commonwatt users list|add NAME --role ROLE|passwd NAME|remove NAME --data DIR [--password-stdin] [--json]',
+    load: () => import('./users.ts'),
+  },
+  audit: {
+    summary: 'print or export the audit trail (who did what, refusals too), or verify its hash chain',
+    usage:
+      'commonwatt audit --data DIR [--from ISO] [--to ISO] [--user U] [--action A] [--result ok|refused|failed] [--json|--csv] [--verify]',
+    load: () => import('./audit.ts'),
   },
   statement: {
     summary: "print or write a member's monthly statement",

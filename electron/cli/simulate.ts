@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatProblems } from '../../shared/validation/problems.ts';
-import { DEMO_SITE_PATH, loadSiteFile } from '../app/site-loader.ts';
+import { DEMO_SITE_PATH, loadSiteFile } from '../site/site-file.ts';
 import { scenarioSiteProblems, validateScenario } from '../sim/scenario.ts';
 import { ScenarioRecorder, type RecordingSummary } from '../sim/scenario-recorder.ts';
 import { runScenario, type ScenarioOutput, type ScenarioStep } from '../sim/scenario-runner.ts';
@@ -65,6 +65,11 @@ export async function run(args: string[]): Promise<number> {
     throw new CliUsageError('--weather is clear, cloudy or storm');
   const site = loadSiteFile(path.resolve(values.site ?? DEMO_SITE_PATH));
   const sim = await SiteSimulator.start(site, { portOffset, weather });
+  sim.rangeAlarms.onRaise((a) =>
+    console.error(
+      `${a.device} ${a.point}: ${a.value ?? 'not a number'} is outside its register's range; it shows ${a.shown ?? 'not implemented'}`,
+    ),
+  );
   const endpoints = new Map<string, number[]>();
   for (const device of site.devices) {
     const e = sim.endpointOf(device);

@@ -1,12 +1,14 @@
 // `commonwatt statement --data DIR --member ID --month YYYY-MM [--format html|pdf|json] [--out FILE]`:
 // a member's monthly statement, made from the ledger alone. HTML and JSON go to standard output
 // unless --out is given; a PDF is written to --out, or to ID-YYYY-MM.pdf in the current directory.
+// The ledger is verified first; a ledger that fails is refused, naming the entry (exit 1).
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { MONTH_PATTERN } from '../../shared/settlement/settlement-period.ts';
 import { Ledger } from '../market/ledger.ts';
 import { memberStatement } from '../market/ledger-queries.ts';
+import { LedgerVerification } from '../market/ledger-verification.ts';
 import { statementHtml } from '../market/statement-html.ts';
 import { statementPdf } from '../market/statement-pdf.ts';
 import { CliUsageError } from './cli-error.ts';
@@ -39,7 +41,8 @@ export async function run(args: string[]): Promise<number> {
   const ledger = Ledger.open(path.resolve(values.data), { mustExist: true, readOnly: true });
   let statement;
   try {
-    statement = memberStatement(ledger, values.member, values.month);
+    const attestation = new LedgerVerification(ledger).attestation();
+    statement = { ...memberStatement(ledger, values.member, values.month), attestation };
   } finally {
     ledger.close();
   }

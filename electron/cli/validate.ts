@@ -1,6 +1,7 @@
-// `commonwatt validate FILE`: `valid`, or every problem as `json.path: message`.
+// `commonwatt validate FILE`: `valid`, or every problem as `json.path: message` (a problem with
+// the file itself as `FILE: message`). The file is read with a bound: see site-file.ts.
 import { parseArgs } from 'node:util';
-import { loadSiteFile, SiteLoadError } from '../app/site-loader.ts';
+import { loadSiteFile, SiteLoadError } from '../site/site-file.ts';
 import { formatProblems } from '../../shared/validation/problems.ts';
 import { CliUsageError } from './cli-error.ts';
 
@@ -17,7 +18,10 @@ export async function run(args: string[]): Promise<number> {
     loadSiteFile(file);
   } catch (error) {
     if (error instanceof SiteLoadError) {
-      console.log(formatProblems(error.problems));
+      // A problem with the file itself (unreadable, not JSON, too large) names the file.
+      console.log(
+        formatProblems(error.problems.map((p) => (p.path ? p : { path: file, message: p.message }))),
+      );
       return 1;
     }
     throw error;

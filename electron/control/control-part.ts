@@ -1,9 +1,8 @@
 // The control part of the console: the microgrid controller fed by live measurements once a
 // second (and at once on each fresh PCC reading), acting through the field command path, and
-// answering the control API. Operator commands are audited to DIR/control-audit.jsonl.
-import { appendFileSync, existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
-import type { AuditRecord, ControlApi } from '../../shared/api/control-api.ts';
+// answering the control API. Operator commands are audited, with the caller's session, to the
+// console's one audit trail.
+import type { ControlApi } from '../../shared/api/control-api.ts';
 import type { HandlersOf } from '../../shared/api/contract.ts';
 import type { IntervalMode } from '../../shared/settlement/interval-energy.ts';
 import type { ConsoleContext, ConsolePart } from '../platform/console-part.ts';
@@ -26,13 +25,11 @@ export interface ControlPart extends ConsolePart<HandlersOf<ControlApi>> {
   controller: MicrogridController;
 }
 
-export const CONTROL_AUDIT_FILE = 'control-audit.jsonl';
 const TICK_MS = 1000;
 const FIRST_READ_GRACE_MS = 10_000;
 /** A meter's figure can lag a change by up to its own refresh period. */
 const METER_REFRESH_MS = 1000;
 const SETTLE_WAIT_MAX_MS = 4000;
-const EARLIER_AUDIT_KEPT = 200;
 
 /** What the control part needs beyond the shared context: every completed device read. */
 export type ControlContext = ConsoleContext & {
@@ -40,15 +37,6 @@ export type ControlContext = ConsoleContext & {
 };
 
 export function createControlPart(ctx: ControlContext, options: ControlPartOptions): ControlPart {
-  const auditFile = path.join(ctx.dataDir, CONTROL_AUDIT_FILE);
-  const writeAudit = (record: AuditRecord) => {
-    const line = JSON.stringify({ ...record, at: new Date(record.atMs).toISOString() });
-    try {
-      appendFileSync(auditFile, `${line}\n`);
-    } catch (error) {
-      ctx.log(`control audit: cannot write ${auditFile}: ${(error as Error).message}`);
-    }
-  };
   let statePending = false;
   let ticking: Promise<void> | null = null;
   let lastTickMs = Number.NEGATIVE_INFINITY;
@@ -56,22 +44,21 @@ export function createControlPart(ctx: ControlContext, options: ControlPartOptio
   let unsubscribe: (() => void) | null = null;
   let stopped = false;
 
-  // Commands audited before this start: shown after this session's, newest first.
-  const earlier = readAuditFile(auditFile, EARLIER_AUDIT_KEPT, (m) => ctx.log(m));
-
+  // The controller runs on the site it started with (a saved change applies at its next start).
+  const site = ctx.sites.current();
   const actuators = new LiveActuators(
-    ctx.site,
+    site,
     options.commands,
     () => ctx.snapshot(),
     () => ctx.now(),
   );
-  const measurements = new LiveMeasurements(ctx.site);
+  const measurements = new LiveMeasurements(site);
   const controller = new MicrogridController({
-    site: ctx.site,
+    site: site,
     actuators,
     startMs: ctx.now(),
     ...(options.config ? { config: options.config } : {}),
-    auditSink: writeAudit,
+    audit: ctx.audit,
     onEvent: (event) => ctx.emit('control/event', event),
     onAlarm: (alarm) => ctx.emit('control/alarm', alarm),
     onTransition: (t) => {
@@ -133,18 +120,14 @@ export function createControlPart(ctx: ControlContext, options: ControlPartOptio
   };
 
   const watched = new Set<string>(
-    ctx.site.grid.kind === 'connected' ? [ctx.site.grid.pcc.meter, ctx.site.grid.pcc.breaker] : [],
+    site.grid.kind === 'connected' ? [site.grid.pcc.meter, site.grid.pcc.breaker] : [],
   );
 
   const handlers: HandlersOf<ControlApi> = {
     'control/state': () => controller.state(),
     'control/check': ({ command }) => controller.check(command, ctx.now()),
-    'control/command': async ({ command, operator, origin }) => {
-      const outcome = await controller.command(command, {
-        operator: operator ?? 'console operator',
-        origin: origin ?? 'console',
-        atMs: ctx.now(),
-      });
+    'control/command': async ({ command }, { caller }) => {
+      const outcome = await controller.command(command, { actor: caller, atMs: ctx.now() });
       pushState();
       return outcome;
     },
@@ -152,11 +135,6 @@ export function createControlPart(ctx: ControlContext, options: ControlPartOptio
       const ok = controller.acknowledge(alarmId);
       if (ok) pushState();
       return { ok };
-    },
-    'control/audit': ({ limit }) => {
-      const n = limit ?? 100;
-      const session = controller.auditRecords(n);
-      return session.length >= n ? session : [...session, ...earlier.slice(0, n - session.length)];
     },
   };
 
@@ -180,30 +158,4 @@ export function createControlPart(ctx: ControlContext, options: ControlPartOptio
       await ticking;
     },
   };
-}
-
-/** The last `keep` records of the audit file, newest first; a damaged line is skipped, not fatal. */
-function readAuditFile(file: string, keep: number, log: (message: string) => void): AuditRecord[] {
-  if (!existsSync(file)) return [];
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    log(`control audit: cannot read ${file}: ${(error as Error).message}`);
-    return [];
-  }
-  const records: AuditRecord[] = [];
-  const lines = text.split('\n').filter((l) => l.trim() !== '');
-  for (const line of lines.slice(-keep).reverse()) {
-    try {
-      const r = JSON.parse(line) as AuditRecord & { at?: string };
-      if (typeof r.id === 'number' && typeof r.atMs === 'number') {
-        delete r.at;
-        records.push(r);
-      }
-    } catch {
-      // A line cut short by a crash: the rest of the file is still good.
-    }
-  }
-  return records;
 }

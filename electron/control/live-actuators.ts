@@ -2,6 +2,7 @@
 // field command path (validated, interlocked, written over the poller's connections, read back
 // and audited there). The path's own answer — done, refused with the interlock's reason, failed
 // on read-back — is what the controller sees; nothing is assumed to have happened.
+import type { AuditActor } from '../platform/audit-trail.ts';
 import type { BatteryMode } from '../../shared/api/control-api.ts';
 import type { CommandResult, FieldCommand } from '../../shared/api/field-api.ts';
 import type { LiveSnapshot } from '../../shared/api/live.ts';
@@ -11,7 +12,8 @@ import { done, failed, type ActuatorResult, type Actuators } from './actuators.t
 
 /** A breaker the controller saw open on read-back counts as open this long, until the poller catches up. */
 const OPEN_CONFIRMED_MS = 5000;
-const ACTOR = 'islanding controller';
+/** The controller acts as the console itself; its reason goes into the audit with each command. */
+const CONTROLLER: AuditActor = { user: null, role: null, transport: 'system', peer: 'islanding controller' };
 
 export class LiveActuators implements Actuators {
   private readonly inverters: Array<{ id: string; ratedKW: number }>;
@@ -122,7 +124,7 @@ export class LiveActuators implements Actuators {
   private async run(command: FieldCommand, reason: string): Promise<ActuatorResult> {
     let result: CommandResult;
     try {
-      result = await this.commands.execute(command, `${ACTOR}: ${reason}`.slice(0, 200));
+      result = await this.commands.execute(command, CONTROLLER, reason.slice(0, 200));
     } catch (error) {
       return failed(error instanceof Error ? error.message : String(error));
     } finally {

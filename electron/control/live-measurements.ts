@@ -1,27 +1,29 @@
-// What the controller reads each second on the live console, taken from the poller's live
-// snapshot: PCC meter (grid side of the breaker), breaker controller, battery inverters (the
-// island side: their terminals see the site's buses), PV and member meters grouped by shed tier.
-// Anything not read good this cycle is null: a stale or missing reading is "unknown", never zero.
-import { batteryModes, type BatteryMode } from '../../shared/api/control-api.ts';
-import type { DeviceLive, LiveSnapshot, Quantity, Reading } from '../../shared/api/live.ts';
+// What the controller reads each second on the live console, taken from the site state
+// (electron/live/site-state.ts): PCC meter (grid side of the breaker), breaker controller, battery
+// inverters (the island side: their terminals see the site's buses), PV and member meters grouped
+// by shed tier. Whatever the quality policy does not count is null: a stale, bad or missing reading
+// is "unknown", never zero, and a sum with an unknown member is unknown, never the rest's sum.
+import { batteryModeOfValue } from '../../shared/api/battery-modes.ts';
+import type { DeviceLive, LiveSnapshot, Quantity, SumKW } from '../../shared/api/live.ts';
+import { deviceAnswering, knownValue } from '../../shared/live/reading-quality.ts';
 import type { SiteFile } from '../../shared/site/schema.ts';
 import type { BatteryMeasurement, Measurements, PccMeasurement, TierMeasurement } from './measurements.ts';
 
-const good = (r: Reading | undefined): number | null =>
-  r && r.quality === 'good' && r.value !== null && Number.isFinite(r.value) ? r.value : null;
-
-/** The storage mode register of model 64901 holds 0..3 in the order of `batteryModes`. */
-const modeOf = (value: number | null): BatteryMode | null =>
-  value === null ? null : (batteryModes[value] ?? null);
+const whole = (sum: SumKW): number | null => (sum.complete ? sum.valueKW : null);
 
 function phaseAcross(device: DeviceLive | undefined): number | null {
   if (device?.state !== 'online') return null;
-  return good(device.readings.phaseDifferenceDeg);
+  return knownValue(device.readings.phaseDifferenceDeg);
 }
 
 export class LiveMeasurements {
   private readonly tiers: Array<{ tier: number; members: string[] }>;
-  private readonly batteries: Array<{ id: string; ratedKW: number; capacityKWh: number }>;
+  private readonly batteries: Array<{
+    id: string;
+    ratedKW: number;
+    capacityKWh: number;
+    pollPeriodMs: number;
+  }>;
 
   constructor(private readonly site: SiteFile) {
     const byTier = new Map<number, string[]>();
@@ -31,7 +33,12 @@ export class LiveMeasurements {
       .map(([tier, members]) => ({ tier, members }));
     this.batteries = (site.batteryPool?.inverters ?? []).map((id) => {
       const device = site.devices.find((d) => d.id === id);
-      return { id, ratedKW: device?.ratedKW ?? 0, capacityKWh: device?.capacityKWh ?? 0 };
+      return {
+        id,
+        ratedKW: device?.ratedKW ?? 0,
+        capacityKWh: device?.capacityKWh ?? 0,
+        pollPeriodMs: device?.pollPeriodMs ?? 1000,
+      };
     });
   }
 
@@ -66,7 +73,7 @@ export class LiveMeasurements {
     const devices = new Map(snapshot.devices.map((d) => [d.id, d]));
     const read = (id: string | undefined, q: Quantity): number | null => {
       const device = id === undefined ? undefined : devices.get(id);
-      return device && device.state === 'online' ? good(device.readings[q]) : null;
+      return device && device.state === 'online' ? knownValue(device.readings[q]) : null;
     };
 
     let pcc: PccMeasurement | null = null;
@@ -92,21 +99,23 @@ export class LiveMeasurements {
 
     const batteries: BatteryMeasurement[] = this.batteries.map((b) => {
       const device: DeviceLive | undefined = devices.get(b.id);
-      const online = device?.state === 'online';
+      // Answering by the quality policy: read in its last cycle, and that read still fresh. An
+      // inverter whose cycle hangs on a timeout is not answering once its last read has aged out.
+      const answering = device !== undefined && deviceAnswering(device, b.pollPeriodMs, snapshot.timeMs);
       return {
         id: b.id,
         ratedKW: b.ratedKW,
         capacityKWh: b.capacityKWh,
         socFraction: read(b.id, 'socFraction'),
         powerKW: read(b.id, 'powerKW'),
-        mode: modeOf(read(b.id, 'batteryMode')),
+        mode: batteryModeOfValue(read(b.id, 'batteryMode')),
         // An inverter that does not answer, or answers that it is in fault (tripped: it refuses
         // commands until reset), cannot be counted on to form the island; one not read yet is
         // unknown. A fault point the device does not have (or that read badly) is no fault.
         available:
           device === undefined || device.state === 'connecting'
             ? null
-            : online && read(b.id, 'batteryFault') !== 1,
+            : answering && read(b.id, 'batteryFault') !== 1,
       };
     });
 
@@ -115,18 +124,15 @@ export class LiveMeasurements {
     const hertz = this.batteries.map((b) => read(b.id, 'frequencyHz')).filter((v): v is number => v !== null);
     const mean = (xs: number[]) => (xs.length === 0 ? null : xs.reduce((a, b) => a + b, 0) / xs.length);
 
-    const allBatteriesRead = batteries.every((b) => b.powerKW !== null);
     const tiers: TierMeasurement[] = this.tiers.map(({ tier, members }) => {
       let load = 0;
-      let known = 0;
       for (const id of members) {
-        const v = good(snapshot.members[id]);
-        if (v === null) continue;
+        const v = knownValue(snapshot.members[id]);
+        if (v === null) return { tier, loadKW: null, shed: null };
         load += v;
-        known++;
       }
       // Relays in the demo site have no position feedback mapped to a quantity.
-      return { tier, loadKW: known === 0 ? null : load, shed: null };
+      return { tier, loadKW: load, shed: null };
     });
 
     return {
@@ -134,11 +140,13 @@ export class LiveMeasurements {
       pcc,
       island: { voltageV: mean(volts), frequencyHz: mean(hertz) },
       pool: {
+        // Null unless every inverter's SoC counts: one silent inverter's last SoC must not stand
+        // in for the pool's, and the others' alone are not the pool's either.
         socFraction: snapshot.totals.socFraction,
-        powerKW: allBatteriesRead ? snapshot.totals.batteryKW : null,
+        powerKW: whole(snapshot.totals.battery),
         batteries,
       },
-      pv: { powerKW: snapshot.totals.pvKW, availableKW: null },
+      pv: { powerKW: whole(snapshot.totals.pv), availableKW: null },
       tiers,
     };
   }

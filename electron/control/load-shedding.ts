@@ -110,7 +110,6 @@ export class LoadShedder {
   /** The switchings to make now in an energised island. */
   decide(view: PoolView): TierDecision[] {
     const soc = view.socFraction;
-    if (soc === null) return [];
     const { poolKW, availableKW } = view;
     if (poolKW !== null && availableKW > 0 && poolKW > this.config.overloadFraction * availableKW) {
       const victim = [...this.records].reverse().find((r) => !r.shed && !r.essential);
@@ -125,6 +124,8 @@ export class LoadShedder {
           ]
         : [];
     }
+    // SoC unknown: only an overload sheds; nothing is shed or restored by SoC.
+    if (soc === null) return [];
     const out: TierDecision[] = [];
     // Below its threshold a tier goes only while the pool is draining: with PV charging the pool
     // there is no reason to cut it, and cutting it would chatter against the restore rule.

@@ -33,7 +33,7 @@ export interface BatteryMeasurement {
 
 export interface TierMeasurement {
   tier: number;
-  /** Consumption of the tier's members now, kW; null when not metered. */
+  /** Consumption of the tier's members now, kW; null when any of them is not known now. */
   loadKW: number | null;
   /** Relay position as read back; null when the tier has no relay feedback. */
   shed: boolean | null;
@@ -46,12 +46,14 @@ export interface Measurements {
   /** The site side: voltage and frequency the loads see (from the battery inverters' terminals). */
   island: { voltageV: number | null; frequencyHz: number | null };
   pool: {
-    /** Energy-weighted state of charge of the pool, 0..1. */
+    /** Energy-weighted state of charge of the pool, 0..1; null unless every inverter's is known. */
     socFraction: number | null;
+    /** The pool's AC power, positive discharging, kW; null unless every inverter's is known. */
     powerKW: number | null;
     batteries: BatteryMeasurement[];
   };
   pv: {
+    /** PV output now, kW; null unless every PV meter is known. */
     powerKW: number | null;
     /** What the PV could give uncurtailed, kW, when the source knows it. */
     availableKW: number | null;

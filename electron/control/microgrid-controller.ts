@@ -13,10 +13,8 @@
 //                                    black-start ──tiers restored──▶ islanded     reconnecting ──closed──▶ grid-connected
 import type {
   AlarmSeverity,
-  AuditRecord,
   BatteryMode,
   CommandCheck,
-  CommandOrigin,
   CommandOutcome,
   ControlAlarm,
   ControlEvent,
@@ -33,7 +31,7 @@ import type { IntervalMode } from '../../shared/settlement/interval-energy.ts';
 import type { SiteFile } from '../../shared/site/schema.ts';
 import type { ActuatorResult, Actuators } from './actuators.ts';
 import { AlarmBook } from './alarm-book.ts';
-import { AuditLog, type AuditSink } from './audit-log.ts';
+import { MemoryAuditTrail, SYSTEM_ACTOR, type AuditActor, type AuditTrail } from '../platform/audit-trail.ts';
 import { controlConfigFor, type ControlConfig, type ControlConfigOverrides } from './control-config.ts';
 import { assessGrid, GridStability, type GridAssessment, type Nominal } from './grid-detection.ts';
 import { LoadShedder, pct, type PoolView, type TierDecision } from './load-shedding.ts';
@@ -54,15 +52,16 @@ export interface ControllerOptions {
   actuators: Actuators;
   startMs: number;
   config?: ControlConfigOverrides;
-  auditSink?: AuditSink;
+  /** Where commands are audited; an in-memory trail when not given (scenario runs, tests). */
+  audit?: AuditTrail;
   onEvent?: (event: ControlEvent) => void;
   onAlarm?: (alarm: ControlAlarm) => void;
   onTransition?: (transition: ControlTransition) => void;
 }
 
 export interface CommandRequest {
-  operator?: string;
-  origin?: CommandOrigin;
+  /** Who commands, from the caller's session; the console itself when not given. */
+  actor?: AuditActor;
   /** When the command is given (defaults to the last measurement's time). */
   atMs?: number;
 }
@@ -84,7 +83,7 @@ interface BlackStartRun {
 export class MicrogridController {
   readonly config: ControlConfig;
   readonly alarms: AlarmBook;
-  readonly audit: AuditLog;
+  readonly audit: AuditTrail;
   readonly modes: ModeRecord;
   /** Every transition since the controller started, oldest first. */
   readonly transitions: ControlTransition[] = [];
@@ -122,7 +121,7 @@ export class MicrogridController {
   private lastSync: SyncCheckResult | null = null;
   private syncFailingSinceMs: number | null = null;
   private readonly tierFailureMs = new Map<number, number>();
-  private schedule: Array<{ atMs: number; command: OperatorCommand; operator: string }> = [];
+  private schedule: Array<{ atMs: number; command: OperatorCommand; actor: AuditActor }> = [];
   private started = false;
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -139,7 +138,7 @@ export class MicrogridController {
     this.shedder = new LoadShedder(options.site, this.config.shedding, this.forecast);
     this.stability = new GridStability(this.nominal, this.config.stability);
     this.alarms = new AlarmBook((alarm) => options.onAlarm?.(alarm));
-    this.audit = new AuditLog(options.auditSink);
+    this.audit = options.audit ?? new MemoryAuditTrail();
     this.mode = this.connected ? 'grid-connected' : 'off-grid';
     this.sinceMs = options.startMs;
     this.modes = new ModeRecord(options.startMs, this.mode);
@@ -198,10 +197,6 @@ export class MicrogridController {
 
   acknowledge(alarmId: number): boolean {
     return this.alarms.acknowledge(alarmId);
-  }
-
-  auditRecords(limit = 100): AuditRecord[] {
-    return this.audit.list(limit);
   }
 
   eventLog(): ControlEvent[] {
@@ -902,22 +897,30 @@ export class MicrogridController {
 
   private async runCommand(command: OperatorCommand, request: CommandRequest): Promise<CommandOutcome> {
     const now = request.atMs ?? this.last?.timeMs ?? this.options.startMs;
-    const operator = request.operator ?? 'operator';
-    const origin = request.origin ?? 'console';
+    const actor = request.actor ?? SYSTEM_ACTOR;
+    const operator = actor.user ?? 'the console';
+    const scheduled = actor.peer === 'schedule';
     const check = this.checkCommand(command, now);
-    const record = (outcome: AuditRecord['outcome'], reason: string) =>
-      this.audit.add({ atMs: now, operator, origin, command, outcome, reason });
+    const record = (result: 'ok' | 'refused' | 'failed', reason: string) =>
+      this.audit.record({
+        atMs: now,
+        actor,
+        action: 'control/command',
+        what: `${scheduled ? 'scheduled: ' : ''}${describeCommand(command)}`,
+        result,
+        reason,
+      });
     if (!check.ok) {
       const audit = record('refused', check.reason);
       this.note('command', `${describeCommand(command)} by ${operator} refused: ${check.reason}`, now);
       return { ...check, done: false, auditId: audit.id, atMs: now };
     }
-    this.note('command', `${describeCommand(command)} by ${operator} (${origin})`, now);
+    this.note('command', `${describeCommand(command)} by ${operator} (${actor.transport})`, now);
     let result: ActuatorResult = { ok: true };
     switch (command.kind) {
       case 'island':
         if (command.atMs !== undefined && command.atMs > now + 1000)
-          this.schedule.push({ atMs: command.atMs, command: { kind: 'island' }, operator });
+          this.schedule.push({ atMs: command.atMs, command: { kind: 'island' }, actor });
         else await this.startPlanned(`island commanded by ${operator}`, now);
         break;
       case 'reconnect':
@@ -954,7 +957,7 @@ export class MicrogridController {
         this.schedule = [];
         break;
     }
-    const audit = record(result.ok ? 'accepted' : 'failed', result.ok ? check.reason : result.reason);
+    const audit = record(result.ok ? 'ok' : 'failed', result.ok ? check.reason : result.reason);
     return {
       ...check,
       done: result.ok,
@@ -969,7 +972,11 @@ export class MicrogridController {
     if (due.length === 0) return;
     this.schedule = this.schedule.filter((s) => s.atMs > now);
     for (const entry of due)
-      await this.runCommand(entry.command, { operator: entry.operator, origin: 'schedule', atMs: now });
+      // A scheduled command runs as the console, on behalf of the user who scheduled it.
+      await this.runCommand(entry.command, {
+        actor: { ...entry.actor, transport: 'system', peer: 'schedule' },
+        atMs: now,
+      });
   }
 
   // ── bookkeeping ──────────────────────────────────────────────────────────────────────────
@@ -1014,9 +1021,15 @@ export class MicrogridController {
         );
       else this.alarms.clear('pcc-meter', now);
     }
-    if (m.pool.socFraction === null)
-      this.raise('pool-soc', 'warning', 'Battery pool SoC unknown: shedding by SoC is suspended', now);
-    else this.alarms.clear('pool-soc', now);
+    if (m.pool.socFraction === null) {
+      const unseen = m.pool.batteries.filter((b) => b.socFraction === null).map((b) => b.id);
+      this.raise(
+        'pool-soc',
+        'warning',
+        `Battery pool SoC unknown${unseen.length > 0 ? ` (no SoC from ${unseen.join(', ')})` : ''}: shedding by SoC is suspended; shed tiers stay shed and none is restored until it is known`,
+        now,
+      );
+    } else this.alarms.clear('pool-soc', now);
     for (const b of m.pool.batteries) {
       if (b.available === false)
         this.raise(
@@ -1040,12 +1053,28 @@ export class MicrogridController {
     this.reserve = { kWh: r.kWh, soc: r.soc, sizedMs: now };
   }
 
+  /**
+   * The pool as the shedding rules see it. With SoC unknown (an inverter silent) the rules shed
+   * and restore nothing by SoC: restoring could drain a battery nobody can see, and shedding on a
+   * communication fault would cut members for no measured reason; the alarm asks the operator.
+   * The overload rule still acts on what is known: with the pool's total power unknown, it
+   * weighs the inverters that answer, their power against their own rating.
+   */
   private poolView(m: Measurements | null, now: number): PoolView {
+    let poolKW = m?.pool.powerKW ?? null;
+    let availableKW = m ? availableRatedKW(m) : 0;
+    if (m && poolKW === null) {
+      const answering = m.pool.batteries.filter((b) => b.available === true && b.powerKW !== null);
+      if (answering.length > 0) {
+        poolKW = answering.reduce((sum, b) => sum + (b.powerKW ?? 0), 0);
+        availableKW = answering.reduce((sum, b) => sum + b.ratedKW, 0);
+      }
+    }
     return {
       timeMs: now,
       socFraction: m?.pool.socFraction ?? null,
-      poolKW: m?.pool.powerKW ?? null,
-      availableKW: m ? availableRatedKW(m) : 0,
+      poolKW,
+      availableKW,
       reserveSoC: this.reserve.soc,
     };
   }

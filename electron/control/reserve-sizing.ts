@@ -2,10 +2,10 @@
 // their forecast consumption over the next `reserveHours`, and the load forecast per tier that
 // shedding and black start use to judge whether a tier fits. The forecast is the members' load
 // profiles (the same shapes the simulator draws its loads from).
+import { profilePowerKW } from '../../shared/site/load-profiles.ts';
 import type { Member, SiteFile } from '../../shared/site/schema.ts';
 import { LocalClock } from '../../shared/time/zone.ts';
 import { MS_PER_HOUR } from '../../shared/units.ts';
-import { profilePowerKW } from '../sim/load-profiles.ts';
 
 /** Battery round trip out of the pool: what the inverter loses on the way to the loads. */
 const DISCHARGE_EFFICIENCY = 0.95;

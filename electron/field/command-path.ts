@@ -3,21 +3,23 @@
 // device's kind and map), checked against interlocks, written over the poller's own connection
 // (so a gateway's wire stays serialized), read back, and recorded in the audit log whatever its
 // outcome. A refused or failed command says why. Commands to one device never interleave.
+// The path knows devices by kind and role, never by register map: each write goes to the
+// device's driver as a control quantity, and the driver writes it and reads it back.
 import {
   fieldCommandSchema,
   type CommandResult,
   type CommandStatus,
   type FieldCommand,
 } from '../../shared/api/field-api.ts';
+import type { BatteryMode } from '../../shared/api/control-api.ts';
 import type { DeviceLive } from '../../shared/api/live.ts';
-import type { CustomPoint, Device, SiteFile } from '../../shared/site/schema.ts';
+import { readingNow } from '../../shared/live/reading-quality.ts';
+import type { Device, SiteFile } from '../../shared/site/schema.ts';
 import { formatProblems, problemsFromZod } from '../../shared/validation/problems.ts';
-import type { AuditLog } from './audit-log.ts';
-import { decodeCustomPoint, encodeCustomPoint, registerCount } from './custom-map.ts';
-import { SunSpecDriver, type DeviceDriver, type UnitIo } from './device-drivers.ts';
-import { readSunSpecModel, ReadBackError, writeSunSpecPoints, WriteRefusedError } from './sunspec-writes.ts';
-import type { ModelLocation } from './sunspec/discovery.ts';
-import { STORAGE_MODE_MODEL_ID, type StorageModeSymbol } from './vendor-models.ts';
+import type { AuditActor, AuditTrail } from '../platform/audit-trail.ts';
+import type { DeviceDriver } from './device-drivers.ts';
+import { ReadBackError, WriteRefusedError, type ReadBack, type WriteRequest } from './device-writes.ts';
+import type { UnitIo } from './unit-io.ts';
 
 export interface InterlockVerdict {
   ok: boolean;
@@ -46,23 +48,14 @@ export interface CommandTargets {
 
 /** The interface other parts (the islanding controller, the API) use to command field devices. */
 export interface FieldCommands {
-  execute(command: FieldCommand, actor: string): Promise<CommandResult>;
+  /** Runs a command for `actor` (from the caller's session, or the console itself); `why` is audited with it. */
+  execute(command: FieldCommand, actor: AuditActor, why?: string): Promise<CommandResult>;
   /** Installs interlock hooks (those not given keep their current behaviour). */
   setInterlocks(hooks: Partial<Interlocks>): void;
   onResult(listener: (result: CommandResult) => void): () => void;
 }
 
 class Refused extends Error {}
-
-const BREAKER_SETTLE_MS = 2000;
-const READ_BACK_POLL_MS = 100;
-
-const modeSymbols: Record<string, StorageModeSymbol> = {
-  'self-consumption': 'SELF_CONSUMPTION',
-  setpoint: 'SETPOINT',
-  'grid-forming': 'GRID_FORMING',
-  standby: 'STANDBY',
-};
 
 export class CommandPath implements FieldCommands {
   private interlocks: Interlocks;
@@ -72,7 +65,7 @@ export class CommandPath implements FieldCommands {
   constructor(
     private readonly site: SiteFile,
     private readonly targets: CommandTargets,
-    private readonly audit: AuditLog,
+    private readonly audit: AuditTrail,
     private readonly now: () => number = Date.now,
   ) {
     this.interlocks = {
@@ -90,7 +83,7 @@ export class CommandPath implements FieldCommands {
     return () => this.listeners.delete(listener);
   }
 
-  async execute(input: FieldCommand, actor: string): Promise<CommandResult> {
+  async execute(input: FieldCommand, actor: AuditActor, why = ''): Promise<CommandResult> {
     const started = this.now();
     const parsed = fieldCommandSchema.safeParse(input);
     let status: CommandStatus = 'done';
@@ -112,13 +105,20 @@ export class CommandPath implements FieldCommands {
       }
     }
     const durationMs = this.now() - started;
-    const id = this.audit.append({ timeMs: started, actor, command, target, status, reason, durationMs });
+    const { id } = this.audit.record({
+      atMs: started,
+      actor,
+      action: 'field/command',
+      what: `${describeFieldCommand(command)}${why ? ` (${why})` : ''}`,
+      result: status === 'done' ? 'ok' : status,
+      reason: reason ?? `done in ${Math.round(durationMs)} ms`,
+    });
     const result: CommandResult = {
       id,
       status,
       reason,
       command,
-      actor,
+      actor: actor.user ?? (why ? `the console: ${why}` : 'the console'),
       timeMs: started,
       durationMs,
       readBack,
@@ -138,7 +138,7 @@ export class CommandPath implements FieldCommands {
     }
   }
 
-  private async run(command: FieldCommand): Promise<Record<string, number | string>> {
+  private async run(command: FieldCommand): Promise<ReadBack> {
     switch (command.kind) {
       case 'battery-mode':
         return this.batteryMode(command.device, command.mode);
@@ -169,19 +169,24 @@ export class CommandPath implements FieldCommands {
     return target;
   }
 
-  private async sunspecModels(
+  /** Writes one control quantity through the device's driver, then polls the device at once. */
+  private async write(
     id: string,
-    target: ReturnType<CommandPath['device']>,
-  ): Promise<ModelLocation[]> {
-    if (!(target.driver instanceof SunSpecDriver))
-      throw new Refused(`device '${id}' has a custom register map; this command needs its SunSpec models`);
-    return target.driver.models(target.io);
+    kinds: readonly Device['kind'][],
+    request: WriteRequest,
+  ): Promise<ReadBack> {
+    const target = this.device(id, kinds);
+    const readBack = await target.driver.write(target.io, request);
+    this.targets.pollNow?.(id);
+    return readBack;
   }
 
   private breakerReadsOpen(): InterlockVerdict {
     if (this.site.grid.kind === 'off-grid') return { ok: true, reason: 'off-grid site' };
     const breaker = this.targets.target(this.site.grid.pcc.breaker);
-    const reading = breaker?.live.readings.breakerClosed;
+    const last = breaker?.live.readings.breakerClosed;
+    // Aged by the one quality policy: a position last read good but long ago is not known now.
+    const reading = breaker && last ? readingNow(last, breaker.device.pollPeriodMs, this.now()) : undefined;
     if (!reading || reading.quality !== 'good')
       return {
         ok: false,
@@ -208,120 +213,38 @@ export class CommandPath implements FieldCommands {
 
   // ---- battery ------------------------------------------------------------------------------
 
-  private async batteryMode(id: string, mode: string): Promise<Record<string, number | string>> {
-    const target = this.device(id, ['battery-inverter']);
+  private async batteryMode(id: string, mode: BatteryMode): Promise<ReadBack> {
+    this.device(id, ['battery-inverter']);
     if (mode === 'grid-forming') this.check(() => this.interlocks.canGridForm(id), `grid-forming on '${id}'`);
-    const models = await this.sunspecModels(id, target);
-    const vendor = models.find((m) => m.id === STORAGE_MODE_MODEL_ID);
-    if (!vendor)
-      throw new Refused(
-        `device '${id}' has no storage mode model ${STORAGE_MODE_MODEL_ID} in its SunSpec map: its operating mode cannot be set from here`,
-      );
-    const symbol = modeSymbols[mode] as StorageModeSymbol;
-    await writeSunSpecPoints(target.io, vendor, [['Mod', symbol]]);
-    const state = await this.settle(
-      () => readSunSpecModel(target.io, vendor),
-      (m) => m.points.ModSt?.symbol === symbol,
-      BREAKER_SETTLE_MS,
-    );
-    if (state.points.ModSt?.symbol !== symbol)
-      throw new ReadBackError(
-        `device '${id}' accepted mode ${symbol} but still runs ${String(state.points.ModSt?.value ?? 'unknown')}`,
-      );
-    this.targets.pollNow?.(id);
-    return { Mod: symbol, ModSt: symbol };
+    return this.write(id, ['battery-inverter'], { quantity: 'batteryMode', mode });
   }
 
-  private async batterySetpoint(id: string, powerKW: number): Promise<Record<string, number | string>> {
-    const target = this.device(id, ['battery-inverter']);
-    const models = await this.sunspecModels(id, target);
-    const storage = models.find((m) => m.id === 124);
-    if (!storage) throw new Refused(`device '${id}' has no SunSpec storage model 124`);
-    const current = await readSunSpecModel(target.io, storage);
-    const wChaMax = current.points.WChaMax;
-    const ratedKW =
-      wChaMax?.implemented && typeof wChaMax.value === 'number' && wChaMax.value > 0
-        ? wChaMax.value / 1000
-        : target.device.ratedKW;
-    if (!ratedKW) throw new Refused(`device '${id}' reports no WChaMax and the site file gives no ratedKW`);
-    if (Math.abs(powerKW) > ratedKW + 1e-9)
-      throw new Refused(
-        `setpoint ${powerKW} kW is outside '${id}''s range of -${ratedKW} to ${ratedKW} kW (positive discharges)`,
-      );
-    const pct = (Math.abs(powerKW) / ratedKW) * 100;
-    const flags = powerKW > 0 ? ['DiSCHARGE'] : powerKW < 0 ? ['CHARGE'] : [];
-    const after = await writeSunSpecPoints(target.io, storage, [
-      ['OutWRte', powerKW > 0 ? pct : 0],
-      ['InWRte', powerKW < 0 ? pct : 0],
-      ['StorCtl_Mod', flags],
-    ]);
-    const readBack: Record<string, number | string> = {
-      OutWRte: Number(after.points.OutWRte?.value ?? NaN),
-      InWRte: Number(after.points.InWRte?.value ?? NaN),
-      StorCtl_Mod: (after.points.StorCtl_Mod?.value as string[] | null)?.join('|') ?? '',
-    };
-    const vendor = models.find((m) => m.id === STORAGE_MODE_MODEL_ID);
-    if (vendor) {
-      // A setpoint means nothing until the inverter follows setpoints.
-      const mode = await writeSunSpecPoints(target.io, vendor, [['Mod', 'SETPOINT']]);
-      readBack.Mod = String(mode.points.Mod?.value ?? '');
-    }
-    this.targets.pollNow?.(id);
-    return readBack;
+  private async batterySetpoint(id: string, powerKW: number): Promise<ReadBack> {
+    return this.write(id, ['battery-inverter'], { quantity: 'batterySetpointKW', valueKW: powerKW });
   }
 
   // ---- PCC breaker --------------------------------------------------------------------------
 
-  private async breaker(close: boolean): Promise<Record<string, number | string>> {
+  private async breaker(close: boolean): Promise<ReadBack> {
     if (this.site.grid.kind !== 'connected') throw new Refused('an off-grid site has no PCC breaker');
     const id = this.site.grid.pcc.breaker;
-    const target = this.device(id, ['pcc-breaker']);
+    this.device(id, ['pcc-breaker']);
     if (close) this.check(() => this.interlocks.canClosePcc(), 'closing the PCC breaker');
-    const points = customPoints(target.device);
-    const command = points.find((p) => p.quantity === 'breakerCommand');
-    const position = points.find((p) => p.quantity === 'breakerClosed');
-    if (!command || !position)
-      throw new Refused(
-        `device '${id}': its register map needs a breakerCommand point and a breakerClosed point`,
-      );
-    await target.io.write(command.address, encodeCustomPoint(command, close ? 1 : 0));
-    const closed = await this.settle(
-      () => readCustom(target.io, position),
-      (v) => (v !== 0) === close,
-      BREAKER_SETTLE_MS,
-    );
-    if ((closed !== 0) !== close)
-      throw new ReadBackError(
-        `PCC breaker '${id}' was told to ${close ? 'close' : 'open'} but still reads ${closed !== 0 ? 'closed' : 'open'} after ${BREAKER_SETTLE_MS} ms`,
-      );
-    this.targets.pollNow?.(id);
-    return { breakerClosed: closed };
+    return this.write(id, ['pcc-breaker'], { quantity: 'breakerClosed', closed: close });
   }
 
   // ---- load shedding ------------------------------------------------------------------------
 
-  private async memberShed(memberId: string, shed: boolean): Promise<Record<string, number | string>> {
+  private async memberShed(memberId: string, shed: boolean): Promise<ReadBack> {
     const member = this.site.members.find((m) => m.id === memberId);
     if (!member) throw new Refused(`no member '${memberId}' in the site file`);
     if (!member.shedRelay)
       throw new Refused(`member '${memberId}' has no shed relay (members[].shedRelay in the site file)`);
-    const target = this.device(member.shedRelay, ['shed-relay']);
-    const point = customPoints(target.device).find((p) => p.name === memberId);
-    if (!point)
-      throw new Refused(
-        `shed relay '${member.shedRelay}' has no point named '${memberId}' in its register map`,
-      );
-    await target.io.write(point.address, encodeCustomPoint(point, shed ? 1 : 0));
-    const value = await readCustom(target.io, point);
-    if ((value !== 0) !== shed)
-      throw new ReadBackError(
-        `relay for '${memberId}' on '${member.shedRelay}' reads ${value} after being told to ${shed ? 'shed (1)' : 'reconnect (0)'}`,
-      );
-    this.targets.pollNow?.(member.shedRelay);
-    return { [memberId]: value };
+    // A relay board's channel for a member is named for the member.
+    return this.write(member.shedRelay, ['shed-relay'], { quantity: 'shedRelay', channel: memberId, shed });
   }
 
-  private async tierShed(tier: number, shed: boolean): Promise<Record<string, number | string>> {
+  private async tierShed(tier: number, shed: boolean): Promise<ReadBack> {
     const members = this.site.members.filter((m) => m.priorityTier === tier && m.shedRelay);
     if (members.length === 0) throw new Refused(`no member of tier ${tier} has a shed relay`);
     const readBack: Record<string, number | string> = {};
@@ -342,49 +265,9 @@ export class CommandPath implements FieldCommands {
 
   // ---- PV curtailment -----------------------------------------------------------------------
 
-  private async curtail(id: string, fraction: number): Promise<Record<string, number | string>> {
-    const target = this.device(id, ['pv-inverter']);
-    const models = await this.sunspecModels(id, target);
-    const pct = Math.round(fraction * 1000) / 10;
-    const lift = fraction >= 1;
-    const controls = models.find((m) => m.id === 123);
-    const der = models.find((m) => m.id === 704);
-    let after;
-    if (controls)
-      after = await writeSunSpecPoints(target.io, controls, [
-        ['WMaxLimPct', pct],
-        ['WMaxLim_Ena', lift ? 'DISABLED' : 'ENABLED'],
-      ]);
-    else if (der)
-      after = await writeSunSpecPoints(target.io, der, [
-        ['WMaxLimPct', pct],
-        ['WMaxLimPctEna', lift ? 'DISABLED' : 'ENABLED'],
-      ]);
-    else throw new Refused(`device '${id}' has neither SunSpec model 123 nor 704: it cannot be curtailed`);
-    this.targets.pollNow?.(id);
-    return {
-      WMaxLimPct: Number(after.points.WMaxLimPct?.value ?? NaN),
-      enabled: String(after.points.WMaxLim_Ena?.value ?? after.points.WMaxLimPctEna?.value ?? ''),
-    };
+  private async curtail(id: string, fraction: number): Promise<ReadBack> {
+    return this.write(id, ['pv-inverter'], { quantity: 'pvLimitFraction', fraction });
   }
-
-  private async settle<T>(read: () => Promise<T>, done: (value: T) => boolean, withinMs: number): Promise<T> {
-    const deadline = this.now() + withinMs;
-    for (;;) {
-      const value = await read();
-      if (done(value) || this.now() >= deadline) return value;
-      await new Promise((r) => setTimeout(r, READ_BACK_POLL_MS));
-    }
-  }
-}
-
-function customPoints(device: Device): CustomPoint[] {
-  return device.registerMap.type === 'custom' ? device.registerMap.points : [];
-}
-
-async function readCustom(io: UnitIo, point: CustomPoint): Promise<number> {
-  const regs = await io.read(point.function, point.address, registerCount(point.type));
-  return decodeCustomPoint(point, regs, 0);
 }
 
 function targetOf(command: FieldCommand, site: SiteFile): string {
@@ -404,5 +287,23 @@ function targetOf(command: FieldCommand, site: SiteFile): string {
       const device = (command as { device?: unknown }).device;
       return typeof device === 'string' ? device : 'unknown';
     }
+  }
+}
+
+/** A command in words, for the audit (`tier-shed tier 3 on`, `pcc-breaker open`). */
+export function describeFieldCommand(command: FieldCommand): string {
+  switch (command.kind) {
+    case 'pcc-breaker':
+      return `PCC breaker ${command.close ? 'close' : 'open'}`;
+    case 'battery-mode':
+      return `${command.device} to ${command.mode}`;
+    case 'battery-setpoint':
+      return `${command.device} setpoint ${command.powerKW} kW`;
+    case 'member-shed':
+      return `${command.shed ? 'shed' : 'restore'} member ${command.member}`;
+    case 'tier-shed':
+      return `${command.shed ? 'shed' : 'restore'} tier ${command.tier}`;
+    case 'pv-curtail':
+      return `${command.device} limited to ${Math.round(command.limitFraction * 100)} %`;
   }
 }

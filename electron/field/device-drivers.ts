@@ -1,38 +1,36 @@
-// Device drivers: a small contract (read the device's canonical quantities, write registers)
-// with one implementation per register-map kind. SunSpec devices are discovered on first
-// contact (sunspec/discovery.ts) and re-discovered when their map stops making sense; custom
-// maps are read as planned blocks, and a block the device refuses marks only its own points bad.
+// Device drivers: a small contract — read the device's canonical quantities, write one control
+// quantity and read it back — with one implementation per register-map kind, as FUXA's drivers
+// have polling, setValue and getValue. SunSpec devices are discovered on first contact
+// (sunspec/discovery.ts) and re-discovered when their map stops making sense; custom maps are
+// read as planned blocks, and a block the device refuses marks only its own points bad. No code
+// above the drivers knows a register map.
 import type { Quantity } from '../../shared/api/live.ts';
 import { quantityUnits } from '../../shared/api/live.ts';
 import type { CustomPoint, Device } from '../../shared/site/schema.ts';
-import { decodeCustomPoint, planReads, type ReadBlock } from './custom-map.ts';
-import { ModbusExceptionError, type ModbusConnection } from './modbus-connection.ts';
+import {
+  decodeCustomPoint,
+  encodeCustomPoint,
+  planReads,
+  registerCount,
+  type ReadBlock,
+} from './custom-map.ts';
+import {
+  ReadBackError,
+  settle,
+  WriteRefusedError,
+  type ReadBack,
+  type WriteRequest,
+} from './device-writes.ts';
+import { KNOWN_MODELS } from './known-models.ts';
+import { ModbusExceptionError } from './modbus-connection.ts';
 import { quantitiesFromModel, type QuantityValue } from './quantities.ts';
+import { writeSunSpecQuantity } from './sunspec-writes.ts';
 import { discoverSunSpec, readModel, type ModelLocation, type SunSpecMap } from './sunspec/discovery.ts';
-import { SUNSPEC_MODELS } from './sunspec/models/index.ts';
-import type { ModelDef } from './sunspec/types.ts';
-import { STORAGE_MODE_MODEL_ID, VENDOR_MODELS } from './vendor-models.ts';
+import type { UnitIo } from './unit-io.ts';
+import { STORAGE_MODE_MODEL_ID } from './vendor-models.ts';
 
-/** Every model definition the console decodes: SunSpec's and our vendor models. */
-export const KNOWN_MODELS: ReadonlyMap<number, ModelDef> = new Map([
-  ...SUNSPEC_MODELS,
-  ...VENDOR_MODELS.map((def) => [def.id, def] as const),
-]);
-
-/** One unit behind one connection, with the device's timeout applied to every request. */
-export interface UnitIo {
-  readonly unitId: number;
-  read(fn: 'holding' | 'input', address: number, count: number): Promise<Uint16Array>;
-  write(address: number, values: readonly number[]): Promise<void>;
-}
-
-export function unitIo(connection: ModbusConnection, unitId: number, timeoutMs: number): UnitIo {
-  return {
-    unitId,
-    read: (fn, address, count) => connection.readRegisters(unitId, fn, address, count, timeoutMs),
-    write: (address, values) => connection.writeRegisters(unitId, address, values, timeoutMs),
-  };
-}
+export { KNOWN_MODELS } from './known-models.ts';
+export { unitIo, type UnitIo } from './unit-io.ts';
 
 export interface DriverReading {
   values: QuantityValue[];
@@ -44,6 +42,12 @@ export interface DriverReading {
 
 export interface DeviceDriver {
   read(io: UnitIo): Promise<DriverReading>;
+  /**
+   * Writes one control quantity and returns what the device holds afterwards, read back from it.
+   * Throws WriteRefusedError when the device cannot take it (nothing was written) and
+   * ReadBackError when it took the write but does not hold or do what was written.
+   */
+  write(io: UnitIo, request: WriteRequest): Promise<ReadBack>;
   /** Forget what was learnt about the device (after it was replaced or reconfigured). */
   reset(): void;
 }
@@ -97,6 +101,10 @@ export class SunSpecDriver implements DeviceDriver {
     return found.models;
   }
 
+  async write(io: UnitIo, request: WriteRequest): Promise<ReadBack> {
+    return writeSunSpecQuantity(io, this.device, await this.models(io), request);
+  }
+
   async read(io: UnitIo): Promise<DriverReading> {
     const models = await this.models(io);
     const read = (address: number, count: number) => io.read('holding', address, count);
@@ -140,9 +148,11 @@ export class CustomMapDriver implements DeviceDriver {
   }>;
   /** Point names by slot, in the order the plan decodes them. */
   private readonly names: string[] = [];
+  private readonly points: CustomPoint[];
 
-  constructor(device: Device) {
+  constructor(private readonly device: Device) {
     const points = device.registerMap.type === 'custom' ? device.registerMap.points : [];
+    this.points = points;
     this.plan = planReads(points).map((block) => ({
       block,
       inBlock: points
@@ -161,6 +171,52 @@ export class CustomMapDriver implements DeviceDriver {
   }
 
   reset(): void {}
+
+  async write(io: UnitIo, request: WriteRequest): Promise<ReadBack> {
+    const id = this.device.id;
+    switch (request.quantity) {
+      case 'breakerClosed': {
+        // A breaker controller takes a command register and reports its position separately.
+        const command = this.points.find((p) => p.quantity === 'breakerCommand');
+        const position = this.points.find((p) => p.quantity === 'breakerClosed');
+        if (!command || !position)
+          throw new WriteRefusedError(
+            `device '${id}': its register map needs a breakerCommand point and a breakerClosed point`,
+          );
+        const close = request.closed;
+        await io.write(command.address, encodeCustomPoint(command, close ? 1 : 0));
+        const closed = await settle(
+          () => readPoint(io, position),
+          (v) => (v !== 0) === close,
+        );
+        if ((closed !== 0) !== close)
+          throw new ReadBackError(
+            `breaker '${id}' was told to ${close ? 'close' : 'open'} but still reads ${closed !== 0 ? 'closed' : 'open'} after the settle time`,
+          );
+        return { breakerClosed: closed };
+      }
+      case 'shedRelay': {
+        const point = this.points.find((p) => p.name === request.channel);
+        if (!point)
+          throw new WriteRefusedError(
+            `shed relay '${id}' has no point named '${request.channel}' in its register map`,
+          );
+        await io.write(point.address, encodeCustomPoint(point, request.shed ? 1 : 0));
+        const value = await readPoint(io, point);
+        if ((value !== 0) !== request.shed)
+          throw new ReadBackError(
+            `relay for '${request.channel}' on '${id}' reads ${value} after being told to ${request.shed ? 'shed (1)' : 'reconnect (0)'}`,
+          );
+        return { [request.channel]: value };
+      }
+      case 'batteryMode':
+      case 'batterySetpointKW':
+      case 'pvLimitFraction':
+        throw new WriteRefusedError(
+          `device '${id}' has a custom register map, which has no ${request.quantity} control this console writes; it needs its SunSpec models`,
+        );
+    }
+  }
 
   async read(io: UnitIo): Promise<DriverReading> {
     const values: QuantityValue[] = [];
@@ -224,4 +280,9 @@ class CustomReading implements DriverReading {
 
 function isQuantity(name: string | undefined): name is Quantity {
   return name !== undefined && Object.hasOwn(quantityUnits, name);
+}
+
+async function readPoint(io: UnitIo, point: CustomPoint): Promise<number> {
+  const regs = await io.read(point.function, point.address, registerCount(point.type));
+  return decodeCustomPoint(point, regs, 0);
 }

@@ -1,34 +1,24 @@
-// The field part of the console's back end: the command path (with its audit log in the
-// historian's file) and the commissioning calls — scan an endpoint, read a unit live, save a
+// The field part of the console's back end: the command path (audited to the console's one
+// trail) and the commissioning calls — scan an endpoint, read a unit live, save a
 // device into the site file. The islanding controller gets `commands` from here.
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type {
-  EndpointView,
-  FieldApi,
-  MapTemplate,
-  ScanResult,
-  SiteFileView,
-} from '../../shared/api/field-api.ts';
+import type { EndpointView, FieldApi, MapTemplate, ScanResult } from '../../shared/api/field-api.ts';
 import { deviceSchema } from '../../shared/site/schema.ts';
 import type { HandlersOf } from '../../shared/api/contract.ts';
 import type { ConsoleContext, ConsolePart } from '../platform/console-part.ts';
-import { DEMO_SITE_PATH } from '../app/site-loader.ts';
-import { SqliteAuditLog, type AuditLog } from './audit-log.ts';
 import { CommandPath, type FieldCommands } from './command-path.ts';
 import { unitIo } from './device-drivers.ts';
 import { scanEndpoint } from './endpoint-scan.ts';
 import { ModbusConnection } from './modbus-connection.ts';
 import type { Poller } from './poller.ts';
-import type { Db } from '../historian/database.ts';
-import { saveDeviceToSiteFile } from './site-file-writer.ts';
+import { devicePatch } from './device-site-patch.ts';
 import { readCustomUnit, readUnit } from './unit-reader.ts';
 
 export interface FieldPart extends ConsolePart<HandlersOf<FieldApi>> {
   /** The one command path to field devices (see command-path.ts for the interface). */
   commands: FieldCommands;
-  audit: AuditLog;
 }
 
 /** Example devices with custom register maps, offered as templates when commissioning. */
@@ -41,12 +31,12 @@ export const EXAMPLES_DIR = path.resolve(
 const IDLE_CLOSE_MS = 30_000;
 
 /** What the field part needs beyond the shared context. */
-export type FieldContext = ConsoleContext & { poller: Poller; db: Db };
+export type FieldContext = ConsoleContext & { poller: Poller };
 
 export function createFieldPart(ctx: FieldContext): FieldPart {
   const now = () => ctx.now();
-  const audit = new SqliteAuditLog(ctx.db);
-  const commands = new CommandPath(ctx.site, ctx.poller, audit, now);
+  // The command path checks commands against the site it was built with (ratings, the PCC).
+  const commands = new CommandPath(ctx.sites.current(), ctx.poller, ctx.audit, now);
   commands.onResult((result) => {
     ctx.emit('field/command', result);
     ctx.log(
@@ -74,7 +64,7 @@ export function createFieldPart(ctx: FieldContext): FieldPart {
   const handlers: HandlersOf<FieldApi> = {
     'field/endpoints': () => {
       const byKey = new Map<string, EndpointView>();
-      for (const { id, endpoint: declared } of ctx.site.devices) {
+      for (const { id, endpoint: declared } of ctx.sites.current().devices) {
         const device = ctx.poller.device(id);
         if (!device) continue;
         const { host, port, unitId } = device.endpoint;
@@ -96,9 +86,8 @@ export function createFieldPart(ctx: FieldContext): FieldPart {
       }
       return [...byKey.values()];
     },
-    'field/site-file': () => siteFileView(ctx.siteFile),
-    'field/command': ({ command, actor }) => commands.execute(command, actor ?? 'console operator'),
-    'field/audit': ({ limit, sinceMs }) => audit.recent(limit ?? 100, sinceMs),
+    'field/site-file': () => ctx.sites.access(),
+    'field/command': ({ command }, { caller }) => commands.execute(command, caller),
     'field/scan': async ({ scanId, host, port, fromUnit, toUnit, timeoutMs }): Promise<ScanResult> => {
       if (scans.has(scanId)) throw new Error(`a scan '${scanId}' is already running`);
       const controller = new AbortController();
@@ -132,17 +121,18 @@ export function createFieldPart(ctx: FieldContext): FieldPart {
     'field/map-templates': () => mapTemplates(EXAMPLES_DIR),
     'field/read-points': ({ host, port, unitId, registerMap, timeoutMs }) =>
       readCustomUnit(unitIo(link(host, port), unitId, timeoutMs ?? 2000), registerMap.points, now),
-    'field/save-device': (request) => {
-      const target = siteFileView(ctx.siteFile);
-      if (!target.writable) return { ok: false, problems: [{ path: '', message: target.reason ?? '' }] };
-      return saveDeviceToSiteFile(ctx.siteFile, request);
+    'field/save-device': (request, { caller }) => {
+      // The store tells the poller (through the composition root), so the device is polled at once.
+      const saved = ctx.sites.save(devicePatch(request), caller.user);
+      if (!saved.ok) return saved;
+      ctx.log(`field: device '${request.device.id}' saved to ${saved.file} by ${caller.user}`);
+      return { ok: true, file: saved.file, backup: saved.backup };
     },
   };
 
   return {
     handlers,
     commands,
-    audit,
     start() {
       sweeper = setInterval(() => {
         for (const [key, entry] of links)
@@ -160,29 +150,6 @@ export function createFieldPart(ctx: FieldContext): FieldPart {
       links.clear();
     },
   };
-}
-
-/** Whether commissioning may write the site file: never the bundled demo, otherwise if the OS allows. */
-export function siteFileView(file: string): SiteFileView {
-  if (path.resolve(file) === path.resolve(DEMO_SITE_PATH))
-    return {
-      file,
-      writable: false,
-      reason:
-        'the bundled demo site is read-only: copy it (cp resources/sites/demo-village.json my-site.json), then start the console with --site my-site.json to commission devices',
-    };
-  try {
-    fs.accessSync(file, fs.constants.W_OK);
-    // The new file is written beside it and renamed over it.
-    fs.accessSync(path.dirname(file), fs.constants.W_OK);
-  } catch (error) {
-    return {
-      file,
-      writable: false,
-      reason: `cannot write ${file} or its folder (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): fix its permissions or start the console with --site on a copy you can write`,
-    };
-  }
-  return { file, writable: true, reason: null };
 }
 
 /** Every example device file with a valid custom register map; others are skipped. */

@@ -16,6 +16,7 @@
 //    came back), or the gateway's socket reopens, every unit's backoff there is reset.
 import type { DeviceLive, Quantity, Reading } from '../../shared/api/live.ts';
 import { quantityUnits } from '../../shared/api/live.ts';
+import { readingNow } from '../../shared/live/reading-quality.ts';
 import type { Device, Endpoint, SiteFile } from '../../shared/site/schema.ts';
 import { driverFor, unitIo, type DeviceDriver, type DriverReading, type UnitIo } from './device-drivers.ts';
 import { isConnectionLevel, MAX_IN_FLIGHT, ModbusConnection } from './modbus-connection.ts';
@@ -53,6 +54,8 @@ interface PolledDevice {
   /** Consecutive cycles in which the unit (not its endpoint) failed. */
   failures: number;
   nextDueMs: number;
+  /** Dropped by applySite: a cycle in flight finishes but schedules no other. */
+  retired: boolean;
 }
 
 export interface PollerOptions {
@@ -72,34 +75,79 @@ export class Poller {
   private running = false;
   private readonly now: () => number;
 
-  constructor(site: SiteFile, options: PollerOptions = {}) {
+  constructor(
+    site: SiteFile,
+    private readonly options: PollerOptions = {},
+  ) {
     this.now = options.now ?? Date.now;
+    this.addDevices(site.devices);
+  }
+
+  /**
+   * Follows a saved site file without a restart: a device that is new or whose entry changed is
+   * (re)built and, while the poller runs, polled at once; a device the site no longer lists stops,
+   * and a connection no device uses any more is closed. Unchanged devices keep their cadence. A
+   * device added to an endpoint already open shares that connection as it was set up.
+   */
+  applySite(site: SiteFile): void {
+    const wanted = new Map(site.devices.map((d) => [d.id, d]));
+    for (const [id, polled] of this.devices) {
+      const next = wanted.get(id);
+      const served = next && { ...next, endpoint: this.options.endpointOf?.(next) ?? next.endpoint };
+      if (served && JSON.stringify(served) === JSON.stringify(polled.device)) {
+        wanted.delete(id);
+        continue;
+      }
+      polled.retired = true;
+      cancel(polled);
+      this.devices.delete(id);
+    }
+    const added = this.addDevices([...wanted.values()]);
+    const used = new Set([...this.devices.values()].map((d) => d.connection));
+    for (const [key, connection] of this.connections)
+      if (!used.has(connection)) {
+        this.connections.delete(key);
+        void connection.close();
+      }
+    if (this.running) for (const polled of added) this.schedule(polled, 0);
+  }
+
+  private addDevices(siteDevices: readonly Device[]): PolledDevice[] {
+    const options = this.options;
+    const added: PolledDevice[] = [];
     const byEndpoint = new Map<string, Device[]>();
-    for (const device of site.devices) {
+    for (const device of siteDevices) {
       const endpoint = options.endpointOf?.(device) ?? device.endpoint;
       const key = `${endpoint.host}:${endpoint.port}`;
       byEndpoint.set(key, [...(byEndpoint.get(key) ?? []), { ...device, endpoint }]);
     }
     for (const [key, devices] of byEndpoint) {
       const first = devices[0] as Device;
+      const open = this.connections.get(key);
       // A gateway's units share one RS-485 wire: one request at a time. Several units on a direct
       // TCP endpoint (an embedded server) may have requests in flight together.
-      const sharedWire = devices.some((d) => d.gateway !== undefined);
-      const connection = new ModbusConnection(
-        first.endpoint.host,
-        first.endpoint.port,
-        {
-          maxInFlight: sharedWire ? 1 : Math.min(MAX_IN_FLIGHT, options.directInFlight ?? 4),
-          connectTimeoutMs: Math.max(...devices.map((d) => d.timeoutMs)),
-          recentBackoffCapMs: Math.min(...devices.map((d) => d.pollPeriodMs)),
-          backoffMaxMs: BACKOFF_MAX_MS,
-          recentWindowMs: RECENT_WINDOW_MS,
-          retries: options.retries ?? 1,
-        },
-        this.now,
-      );
-      this.connections.set(key, connection);
-      connection.onUp(() => this.resetBackoff(connection));
+      const sharedWire =
+        devices.some((d) => d.gateway !== undefined) ||
+        [...this.devices.values()].some((d) => d.connection === open && d.sharedWire);
+      const connection =
+        open ??
+        new ModbusConnection(
+          first.endpoint.host,
+          first.endpoint.port,
+          {
+            maxInFlight: sharedWire ? 1 : Math.min(MAX_IN_FLIGHT, options.directInFlight ?? 4),
+            connectTimeoutMs: Math.max(...devices.map((d) => d.timeoutMs)),
+            recentBackoffCapMs: Math.min(...devices.map((d) => d.pollPeriodMs)),
+            backoffMaxMs: BACKOFF_MAX_MS,
+            recentWindowMs: RECENT_WINDOW_MS,
+            retries: options.retries ?? 1,
+          },
+          this.now,
+        );
+      if (!open) {
+        this.connections.set(key, connection);
+        connection.onUp(() => this.resetBackoff(connection));
+      }
       for (const device of devices) {
         const polled: PolledDevice = {
           device,
@@ -121,14 +169,17 @@ export class Poller {
           running: false,
           failures: 0,
           nextDueMs: 0,
+          retired: false,
           run: () => {
             polled.timer = null;
             void this.cycle(polled);
           },
         };
         this.devices.set(device.id, polled);
+        added.push(polled);
       }
     }
+    return added;
   }
 
   onCycle(listener: (cycle: DeviceCycle) => void): () => void {
@@ -153,15 +204,13 @@ export class Poller {
     await Promise.all([...this.connections.values()].map((c) => c.close()));
   }
 
-  /** The devices as they stand now, with stale values marked. */
+  /** The devices as they stand now, each reading's quality aged by the one quality policy. */
   status(): DeviceLive[] {
     const now = this.now();
     return [...this.devices.values()].map(({ device, live }) => {
       const readings: DeviceLive['readings'] = {};
-      for (const [quantity, reading] of Object.entries(live.readings) as Array<[Quantity, Reading]>) {
-        const stale = reading.quality === 'good' && now - reading.timeMs > 3 * device.pollPeriodMs;
-        readings[quantity] = stale ? { ...reading, quality: 'stale' } : reading;
-      }
+      for (const [quantity, reading] of Object.entries(live.readings) as Array<[Quantity, Reading]>)
+        readings[quantity] = readingNow(reading, device.pollPeriodMs, now);
       return { ...live, readings };
     });
   }
@@ -220,7 +269,7 @@ export class Poller {
   }
 
   private async cycle(polled: PolledDevice): Promise<void> {
-    if (!this.running || polled.running) return;
+    if (!this.running || polled.running || polled.retired) return;
     polled.running = true;
     const started = this.now();
     let result: DeviceCycle;
@@ -292,7 +341,7 @@ export class Poller {
     }
     polled.running = false;
     // Scheduled before the listeners hear of it, so one that calls pollNow is not overridden.
-    if (this.running) this.schedule(polled, this.nextDelay(polled, started, unitFailed));
+    if (this.running && !polled.retired) this.schedule(polled, this.nextDelay(polled, started, unitFailed));
     for (const listener of this.listeners) {
       try {
         listener(result);

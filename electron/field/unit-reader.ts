@@ -3,10 +3,12 @@
 // `commonwatt read` and the commissioning view.
 import type { ModelView, PointsView, PointView, UnitView } from '../../shared/api/field-api.ts';
 import type { CustomPoint, Device } from '../../shared/site/schema.ts';
-import { CustomMapDriver, KNOWN_MODELS, type UnitIo } from './device-drivers.ts';
+import { CustomMapDriver } from './device-drivers.ts';
+import { KNOWN_MODELS } from './known-models.ts';
 import type { DecodedGroup } from './sunspec/codec.ts';
 import { discoverSunSpec, readModel } from './sunspec/discovery.ts';
 import type { GroupDef } from './sunspec/types.ts';
+import type { UnitIo } from './unit-io.ts';
 
 export interface ReadUnitOptions {
   base?: number;

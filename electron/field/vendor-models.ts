@@ -9,19 +9,14 @@
 //
 // In SETPOINT the inverter follows model 124: +OutWRte % of WChaMax when StorCtl_Mod has the
 // DiSCHARGE bit, −InWRte % of WChaMax when it has the CHARGE bit, 0 with neither.
+import { STORAGE_MODES, type StorageModeSymbol } from '../../shared/api/battery-modes.ts';
 import { model, p } from './sunspec/models/notation.ts';
 import type { ModelDef } from './sunspec/types.ts';
 
 export const STORAGE_MODE_MODEL_ID = 64901;
 
-export const STORAGE_MODES = {
-  SELF_CONSUMPTION: 0,
-  SETPOINT: 1,
-  GRID_FORMING: 2,
-  STANDBY: 3,
-} as const;
-
-export type StorageModeSymbol = keyof typeof STORAGE_MODES;
+// The symbols and values are the battery-mode vocabulary's (shared/api/battery-modes.ts).
+export { STORAGE_MODES, type StorageModeSymbol };
 
 export const MODEL_64901: ModelDef = model(
   STORAGE_MODE_MODEL_ID,

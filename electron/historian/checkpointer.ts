@@ -1,113 +1,46 @@
 // WAL checkpoints and the background integrity check, on a worker thread with a connection of
-// its own: a checkpoint syncs the disk and a full check reads the whole file, and neither may
-// hold the main thread. Where a worker cannot be started (a platform without worker threads for
-// native modules) checkpoints run inline, and are timed like everything else on the main thread.
-//
-// The worker's code is a small CommonJS string, so that it runs the same from the TypeScript
-// sources (tsx), from the bundled Electron main process and in tests, with no build step.
-import { createRequire } from 'node:module';
-import { Worker } from 'node:worker_threads';
+// its own (checkpoint-worker.ts): a checkpoint syncs the disk and a full check reads the whole
+// file, and neither may hold the main thread. Where the worker cannot be started (a platform
+// without worker threads for native modules) or dies, checkpoints run inline, and are timed like
+// everything else on the main thread.
+/// <reference types="electron-vite/node" />
+import { WorkerHost, type WorkerModule } from '../platform/worker-host.ts';
+import type { CheckpointProtocol } from './checkpoint-worker.ts';
 import type { Db } from './database.ts';
 
-export interface CheckpointResult {
-  busy: number;
-  /** Frames in the WAL, and how many of them are now in the database file. */
-  walFrames: number;
-  checkpointedFrames: number;
-  ms: number;
+export type { CheckpointResult } from './checkpoint-worker.ts';
+
+const CHECKPOINT_WORKER: WorkerModule = {
+  name: 'the checkpoint worker',
+  source: new URL('./checkpoint-worker.ts', import.meta.url),
+  bundled: () => import('./checkpoint-worker.ts?modulePath'),
+};
+
+/** Starts a checkpoint worker; an idle one never keeps a stopping process alive. */
+function startWorker(
+  file: string,
+  readonly: boolean,
+  onDeath?: (error: Error) => void,
+): Promise<WorkerHost<CheckpointProtocol>> {
+  return WorkerHost.start<CheckpointProtocol>(CHECKPOINT_WORKER, {
+    data: { file, readonly },
+    ...(onDeath ? { onDeath } : {}),
+  });
 }
 
-const WORKER_SOURCE = `
-const { parentPort, workerData } = require('node:worker_threads');
-const Database = require(workerData.driver);
-let db = null;
-const open = () => {
-  if (!db) {
-    db = new Database(workerData.file, { fileMustExist: true, readonly: workerData.readonly });
-    db.pragma('busy_timeout = 0');
-  }
-  return db;
-};
-parentPort.on('message', (message) => {
-  const started = performance.now();
+/** Closes the worker's connection, then ends the thread (a worker already gone needs neither). */
+async function closeWorker(worker: WorkerHost<CheckpointProtocol>): Promise<void> {
   try {
-    let result;
-    if (message.op === 'checkpoint') {
-      const row = open().pragma('wal_checkpoint(PASSIVE)')[0];
-      result = { busy: row.busy, walFrames: row.log, checkpointedFrames: row.checkpointed };
-    } else if (message.op === 'check') {
-      result = open().pragma(message.full ? 'integrity_check' : 'quick_check').map((r) => Object.values(r)[0]);
-    } else if (message.op === 'close') {
-      if (db) db.close();
-      db = null;
-      result = null;
-    }
-    parentPort.postMessage({ id: message.id, ok: true, result, ms: performance.now() - started });
-  } catch (error) {
-    parentPort.postMessage({ id: message.id, ok: false, error: String(error && error.message || error), code: error && error.code });
+    await worker.request('close', null);
+  } catch {
+    // Closing a worker that already failed.
   }
-});
-`;
-
-type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void };
-
-/** A worker thread that owns one connection to the historian file. */
-class DbWorker {
-  private readonly worker: Worker;
-  private readonly pending = new Map<number, Pending>();
-  private nextId = 1;
-  private failed: Error | null = null;
-
-  constructor(file: string, readonly: boolean) {
-    const driver = createRequire(import.meta.url).resolve('better-sqlite3');
-    this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { file, driver, readonly } });
-    // The worker must never keep a stopping process alive.
-    this.worker.unref();
-    this.worker.on(
-      'message',
-      (m: { id: number; ok: boolean; result?: unknown; error?: string; ms: number }) => {
-        const p = this.pending.get(m.id);
-        this.pending.delete(m.id);
-        if (!p) return;
-        if (m.ok) p.resolve({ result: m.result, ms: m.ms });
-        else p.reject(new Error(m.error ?? 'worker failed'));
-      },
-    );
-    this.worker.on('error', (error) => this.fail(error));
-    this.worker.on('exit', (code) => this.fail(new Error(`historian worker exited with code ${code}`)));
-  }
-
-  private fail(error: Error): void {
-    this.failed ??= error;
-    for (const p of this.pending.values()) p.reject(error);
-    this.pending.clear();
-  }
-
-  get broken(): Error | null {
-    return this.failed;
-  }
-
-  request<T>(message: Record<string, unknown>): Promise<{ result: T; ms: number }> {
-    if (this.failed) return Promise.reject(this.failed);
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      this.worker.postMessage({ ...message, id });
-    });
-  }
-
-  async terminate(): Promise<void> {
-    try {
-      await this.request({ op: 'close' });
-    } catch {
-      // Closing a worker that already failed.
-    }
-    await this.worker.terminate();
-  }
+  await worker.stop();
 }
 
 export class Checkpointer {
-  private worker: DbWorker | null = null;
+  private worker: Promise<WorkerHost<CheckpointProtocol>> | null = null;
+  /** 'worker' from the start when a worker is wanted; 'inline' once it cannot start or dies. */
   mode: 'worker' | 'inline' = 'inline';
   last: { atMs: number; ms: number; walFrames: number } | null = null;
   private running = false;
@@ -119,12 +52,15 @@ export class Checkpointer {
     useWorker = true,
   ) {
     if (!useWorker) return;
-    try {
-      this.worker = new DbWorker(file, false);
-      this.mode = 'worker';
-    } catch (error) {
-      this.log(`historian: checkpoints run on the main thread (no worker: ${(error as Error).message})`);
-    }
+    this.mode = 'worker';
+    const fallBack = (error: Error) => {
+      if (this.mode === 'inline') return;
+      this.log(`historian: checkpoints run on the main thread (${error.message})`);
+      this.mode = 'inline';
+      this.worker = null;
+    };
+    this.worker = startWorker(file, false, fallBack);
+    this.worker.catch(fallBack);
   }
 
   /**
@@ -133,16 +69,18 @@ export class Checkpointer {
    */
   run(now: number): number {
     if (this.running) return 0;
-    if (this.worker && !this.worker.broken) {
+    if (this.worker && this.mode === 'worker') {
       this.running = true;
       this.worker
-        .request<CheckpointResult>({ op: 'checkpoint' })
-        .then(({ result, ms }) => {
-          this.last = { atMs: now, ms, walFrames: result.walFrames };
+        .then((worker) => worker.request('checkpoint', null))
+        .then((result) => {
+          this.last = { atMs: now, ms: result.ms, walFrames: result.walFrames };
         })
         .catch((error: Error) => {
-          this.log(`historian: checkpoint on the worker failed, continuing inline: ${error.message}`);
-          this.mode = 'inline';
+          // A worker that died has switched to inline already (fallBack); one that refused this
+          // checkpoint (a busy file) is asked again next time.
+          if (this.mode === 'worker')
+            this.log(`historian: checkpoint on the worker failed: ${error.message}`);
         })
         .finally(() => {
           this.running = false;
@@ -158,8 +96,9 @@ export class Checkpointer {
   }
 
   async close(): Promise<void> {
-    await this.worker?.terminate();
+    const worker = this.worker;
     this.worker = null;
+    if (worker) await worker.then(closeWorker, () => undefined);
   }
 }
 
@@ -168,11 +107,10 @@ export class Checkpointer {
  * connection; resolves with SQLite's findings ("ok" alone when there are none).
  */
 export async function checkInBackground(file: string, full = false): Promise<string[]> {
-  const worker = new DbWorker(file, true);
+  const worker = await startWorker(file, true);
   try {
-    const { result } = await worker.request<string[]>({ op: 'check', full });
-    return result;
+    return await worker.request('check', { full });
   } finally {
-    await worker.terminate();
+    await closeWorker(worker);
   }
 }

@@ -54,7 +54,8 @@ export type HistorianContext = ConsoleContext & {
 };
 
 export function createHistorianPart(ctx: HistorianContext): HistorianPart {
-  const { db, site } = ctx;
+  const { db } = ctx;
+  const site = ctx.sites.current();
   const file = path.join(ctx.dataDir, HISTORIAN_FILE);
   const rollups = rollupOptionsFor(site);
   const retentionPolicy = retentionFromEnv();

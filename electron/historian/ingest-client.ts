@@ -1,42 +1,20 @@
 // The main thread's side of the ingest worker: it only buffers samples in columns and posts them
 // once a cycle, and keeps every posted sample until the worker acknowledges its commit, so a
 // worker that dies loses nothing acknowledged and hands the rest back for the inline writer.
-//
-// The worker's entry is the TypeScript module itself when the console runs from its sources
-// (the CLI through tsx, and the tests), registered with tsx inside the worker; in the Electron
-// bundle electron-vite builds it as a file of its own (`?modulePath`).
+// The worker is started by the platform's worker host (electron/platform/worker-host.ts).
 /// <reference types="electron-vite/node" />
-import fs from 'node:fs';
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
-import type { AckMessage, BatchMessage, FromWorker, IngestWorkerData, ToWorker } from './ingest-protocol.ts';
+import { WorkerHost, type WorkerModule } from '../platform/worker-host.ts';
+import type { AckMessage, BatchMessage, IngestProtocol, IngestWorkerData } from './ingest-protocol.ts';
 import type { RollupRow } from './rollup-aggregator.ts';
 import type { CommittedBatch, RecoveryReport, Sample } from './sample-writer.ts';
 import { qualityName } from './sample-writer.ts';
 
-const BOOTSTRAP = `
-const { parentPort, workerData } = require('node:worker_threads');
-(async () => {
-  if (workerData.tsx) (await import(workerData.tsx)).register();
-  await import(workerData.entry);
-})().catch((error) => parentPort.postMessage({ op: 'fatal', error: String((error && error.message) || error) }));
-`;
+const INGEST_WORKER: WorkerModule = {
+  name: 'the ingest worker',
+  source: new URL('./ingest-worker.ts', import.meta.url),
+  bundled: () => import('./ingest-worker.ts?modulePath'),
+};
 const STOP_TIMEOUT_MS = 20_000;
-
-async function workerEntry(): Promise<{ entry: string; tsx: string | null }> {
-  if (import.meta.url.endsWith('.ts')) {
-    const pkgFile = createRequire(import.meta.url).resolve('tsx/package.json');
-    const pkg = JSON.parse(fs.readFileSync(pkgFile, 'utf8')) as {
-      exports: { './esm/api': { import: { default: string } } };
-    };
-    const api = path.join(path.dirname(pkgFile), pkg.exports['./esm/api'].import.default);
-    return { entry: new URL('./ingest-worker.ts', import.meta.url).href, tsx: pathToFileURL(api).href };
-  }
-  const { default: file } = await import('./ingest-worker.ts?modulePath');
-  return { entry: pathToFileURL(file).href, tsx: null };
-}
 
 interface Posted {
   samples: number;
@@ -54,11 +32,7 @@ export class IngestClient {
   private seq = 0;
   private readonly unacked = new Map<number, Posted>();
   private unackedSamples = 0;
-  private readonly requests = new Map<number, (rows: RollupRow[][] | null) => void>();
-  private nextRequest = 1;
-  private stopped: ((error: string | null) => void) | null = null;
   private idleWaiters: Array<() => void> = [];
-  private readyWaiter: { resolve: () => void; reject: (e: Error) => void } | null = null;
   /** Set when the worker failed; the console then writes inline. */
   failed: Error | null = null;
   ready = false;
@@ -75,14 +49,12 @@ export class IngestClient {
   readonly commitMs: number[] = [];
 
   private constructor(
-    private readonly worker: Worker,
-    private readonly log: (message: string) => void,
+    private readonly worker: WorkerHost<IngestProtocol>,
     private readonly maxPending: number,
     private readonly onFailure: (error: Error) => void,
   ) {
-    worker.on('message', (m: FromWorker) => this.receive(m));
-    worker.on('error', (error) => this.fail(error));
-    worker.on('exit', (code) => this.fail(new Error(`the ingest worker exited with code ${code}`)));
+    this.ready = true;
+    this.recovery = worker.ready.recovery;
   }
 
   /** Starts the worker; resolves once it has opened the file and recovered, rejects if it cannot. */
@@ -91,12 +63,15 @@ export class IngestClient {
     log: (message: string) => void,
     onFailure: (error: Error) => void,
   ): Promise<IngestClient> {
-    const { entry, tsx } = await workerEntry();
-    const worker = new Worker(BOOTSTRAP, { eval: true, workerData: { ...data, entry, tsx } });
-    const client = new IngestClient(worker, log, data.maxPendingSamples, onFailure);
-    await new Promise<void>((resolve, reject) => {
-      client.readyWaiter = { resolve, reject };
+    let client: IngestClient | null = null;
+    // Kept alive while it runs: samples posted to it are not durable until it acknowledges them.
+    const worker = await WorkerHost.start<IngestProtocol>(INGEST_WORKER, {
+      data,
+      keepAlive: 'always',
+      onEvent: (event) => log(event.log),
+      onDeath: (error) => client?.fail(error),
     });
+    client = new IngestClient(worker, data.maxPendingSamples, onFailure);
     return client;
   }
 
@@ -145,7 +120,6 @@ export class IngestClient {
   post(nowMs: number): void {
     if (this.failed) return;
     const message: BatchMessage = {
-      op: 'batch',
       seq: ++this.seq,
       nowMs,
       newKeys: this.newKeys,
@@ -161,18 +135,18 @@ export class IngestClient {
     this.qualities = [];
     this.unacked.set(message.seq, { samples: message.keys.length, message });
     this.unackedSamples += message.keys.length;
-    // Copied, not transferred: the columns stay here until the worker acknowledges them.
-    this.send(message);
+    // Copied, not transferred: the columns stay here until the worker acknowledges them. A batch
+    // the worker never acknowledges is settled by the failure (takeUnacknowledged).
+    this.worker.request('batch', message).then(
+      (ack) => this.acknowledge(ack),
+      () => undefined,
+    );
   }
 
   /** The open buckets of the running ingest, for queries; null when the worker cannot answer. */
   openRows(wants: Array<[number, number]>): Promise<RollupRow[][] | null> {
     if (this.failed || wants.length === 0) return Promise.resolve(wants.length === 0 ? [] : null);
-    const id = this.nextRequest++;
-    return new Promise((resolve) => {
-      this.requests.set(id, resolve);
-      this.send({ op: 'openRows', id, wants });
-    });
+    return this.worker.request('openRows', { wants }).catch(() => null);
   }
 
   /** Resolves when every batch posted so far is acknowledged (or the worker failed). */
@@ -185,23 +159,26 @@ export class IngestClient {
   async stop(nowMs: number): Promise<string | null> {
     if (this.failed) return this.failed.message;
     this.post(nowMs);
-    const result = await new Promise<string | null>((resolve) => {
-      const timer = setTimeout(() => resolve('the ingest worker did not stop in time'), STOP_TIMEOUT_MS);
-      this.stopped = (error) => {
-        clearTimeout(timer);
-        resolve(error);
-      };
-      this.send({ op: 'stop', nowMs });
-    });
+    let timer: NodeJS.Timeout | undefined;
+    const result = await Promise.race([
+      this.worker.request('stop', { nowMs }).then(
+        ({ error }) => error,
+        (error: Error) => error.message,
+      ),
+      new Promise<string>((resolve) => {
+        timer = setTimeout(() => resolve('the ingest worker did not stop in time'), STOP_TIMEOUT_MS);
+      }),
+    ]);
+    clearTimeout(timer);
     this.failed = new Error('stopped');
-    await this.worker.terminate();
+    await this.worker.stop();
     return result;
   }
 
   /** Ends a worker that was given nothing to write. */
   async abandon(): Promise<void> {
     this.failed ??= new Error('abandoned');
-    await this.worker.terminate();
+    await this.worker.stop();
   }
 
   /** After a failure: every sample not acknowledged, oldest first, for the inline writer. */
@@ -238,44 +215,6 @@ export class IngestClient {
     return out;
   }
 
-  private send(message: ToWorker): void {
-    try {
-      this.worker.postMessage(message);
-    } catch (error) {
-      this.fail(error as Error);
-    }
-  }
-
-  private receive(m: FromWorker): void {
-    switch (m.op) {
-      case 'ready':
-        this.ready = true;
-        this.recovery = m.recovery;
-        this.readyWaiter?.resolve();
-        this.readyWaiter = null;
-        return;
-      case 'ack':
-        this.acknowledge(m);
-        return;
-      case 'openRows': {
-        const resolve = this.requests.get(m.id);
-        this.requests.delete(m.id);
-        resolve?.(m.rows);
-        return;
-      }
-      case 'stopped':
-        this.stopped?.(m.error);
-        this.stopped = null;
-        return;
-      case 'fatal':
-        this.fail(new Error(m.error));
-        return;
-      case 'log':
-        this.log(m.message);
-        return;
-    }
-  }
-
   private acknowledge(m: AckMessage): void {
     // Batches are committed in order: this one and every earlier one are settled (committed, or
     // kept by the worker for retry and counted in its pending samples).
@@ -304,17 +243,7 @@ export class IngestClient {
   private fail(error: Error): void {
     if (this.failed) return;
     this.failed = error;
-    for (const resolve of this.requests.values()) resolve(null);
-    this.requests.clear();
-    this.stopped?.(error.message);
-    this.stopped = null;
     this.wakeIdle();
-    if (this.readyWaiter) {
-      this.readyWaiter.reject(error);
-      this.readyWaiter = null;
-      void this.worker.terminate();
-      return;
-    }
     this.onFailure(error);
   }
 }

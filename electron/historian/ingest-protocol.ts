@@ -1,6 +1,7 @@
-// The messages between the main thread and the ingest worker. Samples travel as columns of typed
-// arrays, a series as a small integer named once, so that posting a second of a large site costs
-// the main thread a few copies of memory rather than the cloning of thousands of objects.
+// The ingest worker's protocol (see electron/platform/worker-protocol.ts). Samples travel as
+// columns of typed arrays, a series as a small integer named once, so that posting a second of a
+// large site costs the main thread a few copies of memory rather than the cloning of thousands of
+// objects. Each batch is one request; its reply is the acknowledgement of its commit.
 import type { SiteFile } from '../../shared/site/schema.ts';
 import type { RetentionPolicy } from './retention.ts';
 import type { RollupRow } from './rollup-aggregator.ts';
@@ -18,7 +19,6 @@ export interface IngestWorkerData {
 }
 
 export interface BatchMessage {
-  op: 'batch';
   seq: number;
   /** The console's clock, for the commit time and retention (it may be a simulated clock). */
   nowMs: number;
@@ -31,13 +31,7 @@ export interface BatchMessage {
   qualities: Uint8Array;
 }
 
-export type ToWorker =
-  | BatchMessage
-  | { op: 'openRows'; id: number; wants: Array<[seriesId: number, res: number]> }
-  | { op: 'stop'; nowMs: number };
-
 export interface AckMessage {
-  op: 'ack';
   seq: number;
   /** Totals since the worker started, as of this commit. */
   written: number;
@@ -50,10 +44,15 @@ export interface AckMessage {
   commitMs: number;
 }
 
-export type FromWorker =
-  | { op: 'ready'; recovery: RecoveryReport | null }
-  | AckMessage
-  | { op: 'openRows'; id: number; rows: RollupRow[][] }
-  | { op: 'stopped'; error: string | null }
-  | { op: 'fatal'; error: string }
-  | { op: 'log'; message: string };
+export interface IngestProtocol {
+  data: IngestWorkerData;
+  ready: { recovery: RecoveryReport | null };
+  requests: {
+    batch: { body: BatchMessage; reply: AckMessage };
+    openRows: { body: { wants: Array<[seriesId: number, res: number]> }; reply: RollupRow[][] };
+    /** Commits the rest, records a clean stop and closes the file; the error, if any. */
+    stop: { body: { nowMs: number }; reply: { error: string | null } };
+  };
+  /** Log lines: a write that failed and is retried, retention that failed. */
+  event: { log: string };
+}

@@ -3,19 +3,17 @@
 // would hold the UI and the poller. Every batch is acknowledged after its commit, with the
 // writer's totals as of that commit: 'acknowledged' means durable, as it did on the main thread.
 import Database from 'better-sqlite3';
-import { parentPort, workerData } from 'node:worker_threads';
+import { serveWorker, type WorkerSetup } from '../platform/worker-runtime.ts';
 import { describeSqliteError, META_RUN_STATE, writeMeta } from './database.ts';
-import type { BatchMessage, FromWorker, IngestWorkerData, ToWorker } from './ingest-protocol.ts';
+import type { AckMessage, BatchMessage, IngestProtocol, IngestWorkerData } from './ingest-protocol.ts';
 import { Retention } from './retention.ts';
 import { rollupOptionsFor } from './rollup-options.ts';
 import { qualityName, SampleWriter, type Sample } from './sample-writer.ts';
 
-const port = parentPort;
-const data = workerData as IngestWorkerData | null;
-if (port && data) run(port, data);
+serveWorker<IngestProtocol>(setUp);
 
-function run(port: NonNullable<typeof parentPort>, data: IngestWorkerData): void {
-  const send = (message: FromWorker) => port.postMessage(message);
+function setUp(data: IngestWorkerData, emit: (event: { log: string }) => void): WorkerSetup<IngestProtocol> {
+  const log = (message: string) => emit({ log: message });
   let nowMs = Date.now();
   let db: Database.Database;
   let writer: SampleWriter;
@@ -33,15 +31,13 @@ function run(port: NonNullable<typeof parentPort>, data: IngestWorkerData): void
     });
     retention = new Retention(db, data.retention);
   } catch (error) {
-    send({ op: 'fatal', error: describeSqliteError(error, data.dataDir) });
-    return;
+    throw new Error(describeSqliteError(error, data.dataDir));
   }
-  send({ op: 'ready', recovery: writer.lastRecovery });
 
   const series = new Map<number, { device: string; quantity: string; unit: string }>();
   let lastError: string | null = null;
 
-  const batch = (m: BatchMessage) => {
+  const batch = (m: BatchMessage): AckMessage => {
     const started = performance.now();
     nowMs = m.nowMs;
     for (const [key, device, quantity, unit] of m.newKeys) series.set(key, { device, quantity, unit });
@@ -61,26 +57,21 @@ function run(port: NonNullable<typeof parentPort>, data: IngestWorkerData): void
     }
     try {
       writer.flush();
-      if (lastError !== null) send({ op: 'log', message: 'historian: writing again' });
+      if (lastError !== null) log('historian: writing again');
       lastError = null;
     } catch (error) {
       const message = describeSqliteError(error, data.dataDir);
-      if (message !== lastError)
-        send({ op: 'log', message: `historian: write failed, samples kept for retry: ${message}` });
+      if (message !== lastError) log(`historian: write failed, samples kept for retry: ${message}`);
       lastError = message;
     }
     if (lastError === null) {
       try {
         retention.step(nowMs, data.retentionBudgetMs);
       } catch (error) {
-        send({
-          op: 'log',
-          message: `historian: retention failed: ${describeSqliteError(error, data.dataDir)}`,
-        });
+        log(`historian: retention failed: ${describeSqliteError(error, data.dataDir)}`);
       }
     }
-    send({
-      op: 'ack',
+    return {
       seq: m.seq,
       written: writer.written,
       dropped: writer.dropped,
@@ -89,31 +80,34 @@ function run(port: NonNullable<typeof parentPort>, data: IngestWorkerData): void
       batch: writer.lastBatch,
       error: lastError,
       commitMs: performance.now() - started,
-    });
+    };
   };
 
-  port.on('message', (m: ToWorker) => {
-    if (m.op === 'batch') batch(m);
-    else if (m.op === 'openRows')
-      send({ op: 'openRows', id: m.id, rows: m.wants.map(([id, res]) => writer.openRows(id, res)) });
-    else if (m.op === 'stop') {
-      nowMs = m.nowMs;
-      let error: string | null = null;
-      try {
-        writer.flush();
-        writer.persistAll();
-        if (writer.pendingSamples === 0) writeMeta(db, META_RUN_STATE, 'stopped');
-        else error = `${writer.pendingSamples} samples could not be written`;
-      } catch (e) {
-        error = describeSqliteError(e, data.dataDir);
-      }
-      try {
-        db.close();
-      } catch {
-        // Closing after a failed write: the process is stopping anyway.
-      }
-      send({ op: 'stopped', error });
-      port.close();
+  const stop = ({ nowMs: stopMs }: { nowMs: number }): { error: string | null } => {
+    nowMs = stopMs;
+    let error: string | null = null;
+    try {
+      writer.flush();
+      writer.persistAll();
+      if (writer.pendingSamples === 0) writeMeta(db, META_RUN_STATE, 'stopped');
+      else error = `${writer.pendingSamples} samples could not be written`;
+    } catch (e) {
+      error = describeSqliteError(e, data.dataDir);
     }
-  });
+    try {
+      db.close();
+    } catch {
+      // Closing after a failed write: the process is stopping anyway.
+    }
+    return { error };
+  };
+
+  return {
+    ready: { recovery: writer.lastRecovery },
+    handlers: {
+      batch,
+      openRows: ({ wants }) => wants.map(([id, res]) => writer.openRows(id, res)),
+      stop,
+    },
+  };
 }

@@ -1,25 +1,18 @@
 #!/usr/bin/env node
 // `npm run package`: desktop packages with electron-builder. Rebuilds better-sqlite3 for
-// Electron's ABI first; where no Electron binary exists (CI, offline machines) it says so and
-// stops, since neither step can work without one.
+// Electron's ABI first; where no Electron binary is installed (CI, offline machines) it says so and
+// stops, since neither step can be checked without one. Fuses are flipped by electron-builder
+// from the `electronFuses` block of electron-builder.yml.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { installedElectronBinary } from './electron-binary.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const require = createRequire(import.meta.url);
-let binary = null;
-try {
-  binary = require('electron');
-} catch {
-  binary = null;
-}
-if (typeof binary !== 'string' || !existsSync(binary)) {
+if (!installedElectronBinary(root)) {
   console.error('Skipped packaging: no Electron binary is installed here, so better-sqlite3 cannot be');
   console.error(
-    "rebuilt for Electron's ABI. Install Electron (without ELECTRON_SKIP_BINARY_DOWNLOAD) and retry.",
+    "rebuilt for Electron's ABI. Run `npm start` once where it can download Electron (or `npx install-electron`), then retry.",
   );
   process.exit(0);
 }

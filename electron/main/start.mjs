@@ -1,30 +1,27 @@
 #!/usr/bin/env node
-// `npm start`: the desktop app on the demo village. Where no Electron binary could be installed
-// (ELECTRON_SKIP_BINARY_DOWNLOAD, offline machines), it says so and serves the same console to
-// a browser instead, so the command always shows a live site.
+// `npm start`: the desktop app on the demo village. Where no Electron binary is installed and it
+// cannot be downloaded (offline machines, ELECTRON_SKIP_BINARY_DOWNLOAD), it says so and serves
+// the same console to a browser instead, so the command always shows a live site.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { downloadElectronBinary, installedElectronBinary } from './electron-binary.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const require = createRequire(import.meta.url);
-
-function electronBinary() {
-  try {
-    const binary = require('electron');
-    return typeof binary === 'string' && existsSync(binary) ? binary : null;
-  } catch {
-    return null;
-  }
-}
 
 function run(command, args) {
   return new Promise((resolve) => {
     const child = spawn(command, args, { cwd: root, stdio: 'inherit' });
     child.on('exit', (code) => resolve(code ?? 1));
   });
+}
+
+async function electronBinary() {
+  const installed = installedElectronBinary(root);
+  if (installed || process.env.ELECTRON_SKIP_BINARY_DOWNLOAD) return { binary: installed, reason: '' };
+  console.error('Downloading the Electron binary (once) ...');
+  return downloadElectronBinary(root);
 }
 
 if (
@@ -38,7 +35,7 @@ if (
   if (code !== 0) process.exit(code);
 }
 
-const binary = electronBinary();
+const { binary, reason } = await electronBinary();
 if (binary) {
   // better-sqlite3 is built for Node by `npm ci`; Electron needs it built for its own ABI.
   const probe = spawn(binary, ['-e', "require('better-sqlite3')"], {
@@ -55,7 +52,9 @@ if (binary) {
   }
   process.exit(await run(binary, ['.', ...process.argv.slice(2)]));
 } else {
-  console.error('No Electron binary is installed here (it was skipped or could not be downloaded).');
+  console.error(
+    `No Electron binary is installed here (it was skipped or could not be downloaded${reason ? `: ${reason}` : ''}).`,
+  );
   console.error('Starting the same console for a browser instead — open the address below.');
   process.exit(
     await run(process.execPath, [

@@ -4,7 +4,7 @@
 // restart it catches up on every interval closed while it was away, in order, a batch per tick so
 // the event loop is never held for long.
 import type { IntervalEnergies } from '../../shared/settlement/interval-energy.ts';
-import { intervalStartMs } from '../../shared/settlement/settlement-period.ts';
+import { intervalStartMs } from '../../shared/time/zone.ts';
 import type { SiteFile } from '../../shared/site/schema.ts';
 import type { IntervalSettler, SettleOutcome } from './interval-settler.ts';
 

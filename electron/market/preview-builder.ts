@@ -1,89 +1,78 @@
-// Builds the market view of one settlement interval: members' estimated net energy becomes
-// orders under the site's market settings, the engine clears them, and the result is shaped for
-// the console — supply and demand curves, trades, prices, grid exchange and fees — with the time
-// the clearing took, measured rather than assumed.
+// Builds the market view of one settlement interval: members' estimated net energy goes through
+// the same interval market settlement runs (shared/market/interval-market.ts: the virtual storage,
+// then orders under the site's market settings, then clearing), and the result is shaped for the
+// console — supply and demand curves, trades, prices, grid exchange and fees — with the time the
+// market took, measured rather than assumed.
 import { performance } from 'node:perf_hooks';
 import type { CurveStep, MarketPreview } from '../../shared/api/market-api.ts';
-import {
-  clearMarket,
-  marketNetwork,
-  tariffAt,
-  type ClearInput,
-  type ClearResult,
-  type MeteredMember,
-  type NetworkInput,
-  type Order,
+import type {
+  ClearInput,
+  ClearResult,
+  MemberSettlement,
+  NetworkInput,
+  Order,
 } from '../../shared/market/index.ts';
+import {
+  IDLE_POOL,
+  intervalMarket,
+  intervalMarketSetup,
+  type IntervalMarketSetup,
+  type PoolEnergies,
+} from '../../shared/market/interval-market.ts';
+import type { EffectiveMarket } from '../../shared/market/site-settings.ts';
+import type { IntervalMode } from '../../shared/settlement/interval-energy.ts';
 import type { SiteFile } from '../../shared/site/schema.ts';
-import { isoInZone, zoneOffsetMinutes } from '../../shared/time/zone.ts';
+import type { StorageState } from '../../shared/storage/virtual-storage.ts';
 import { MS_PER_MINUTE } from '../../shared/units.ts';
-import { siteMarketInput, type EffectiveMarket } from '../../shared/market/site-settings.ts';
 
 export interface PreviewRequest {
   site: SiteFile;
   market: EffectiveMarket;
   /** The site's network as the market sees it; built from the site when absent. */
   network?: NetworkInput;
+  /** The interval market's setup for this site and market; built from them when absent. */
+  setup?: IntervalMarketSetup;
   intervalStartMs: number;
   intervalMinutes: number;
   nowMs: number;
   /** Each member's estimated net energy over the interval, positive for a surplus (kWh). */
   netSurplusKWh: ReadonlyMap<string, number>;
-  /** False while islanded or off-grid. */
-  gridAvailable: boolean;
+  /** How the controller runs the site this interval: the grid is the fallback only when grid-connected. */
+  mode: IntervalMode;
+  /** The battery pool's estimated charge and discharge over the interval; idle when absent. */
+  pool?: PoolEnergies;
+  /** The virtual storage as the last settled interval left it (null: none settled yet). */
+  storage?: StorageState | null;
 }
 
 export interface BuiltPreview {
   input: ClearInput;
   result: ClearResult;
   preview: MarketPreview;
-}
-
-/**
- * The start of the settlement interval holding `timeMs`, aligned to the site's wall clock so that
- * hourly intervals start on the local hour even where the offset is not whole hours.
- */
-export function intervalStartMs(timeMs: number, minutes: number, timeZone: string): number {
-  const offsetMs = zoneOffsetMinutes(timeZone, timeMs) * MS_PER_MINUTE;
-  const lengthMs = minutes * MS_PER_MINUTE;
-  return Math.floor((timeMs + offsetMs) / lengthMs) * lengthMs - offsetMs;
+  /** What each member would trade and pay in the market if the interval closed as estimated. */
+  members: MemberSettlement[];
 }
 
 export function buildPreview(request: PreviewRequest): BuiltPreview {
   const started = performance.now();
   const { site, market, intervalMinutes } = request;
   const startMs = request.intervalStartMs;
-  const timeZone = site.site.timezone;
-  const tariff = tariffAt({ periods: site.tariff.periods }, startMs, timeZone);
+  let setup = request.setup ?? intervalMarketSetup(site, market);
+  if (request.network) setup = { ...setup, network: request.network };
 
-  const members: MeteredMember[] = [];
-  const unmetered: string[] = [];
-  for (const member of site.members) {
-    const netKWh = request.netSurplusKWh.get(member.id);
-    if (netKWh === undefined) {
-      unmetered.push(member.id);
-      continue;
-    }
-    members.push({
-      id: member.id,
-      category: member.category,
-      priorityTier: member.priorityTier,
-      bus: member.bus,
-      netKWh,
-    });
-  }
-
-  const input = siteMarketInput(market, {
-    members,
-    tariff,
-    interval: { start: isoInZone(startMs, timeZone), minutes: intervalMinutes },
-    gridAvailable: request.gridAvailable,
-    network: request.network ?? marketNetwork(site.topology),
-    roster: site.members.map((m) => m.id),
+  const unmetered = site.members.filter((m) => !request.netSurplusKWh.has(m.id)).map((m) => m.id);
+  const marketStarted = performance.now();
+  const interval = intervalMarket(setup, {
+    startMs,
+    minutes: intervalMinutes,
+    mode: request.mode,
+    netKWh: request.netSurplusKWh,
+    pool: request.pool ?? IDLE_POOL,
+    storage: request.storage ?? null,
   });
-  const clearStarted = performance.now();
-  const result = clearMarket(input);
-  const clearMs = performance.now() - clearStarted;
+  // The pool step and the members' settlement are linear; the clearing is what can grow.
+  const clearMs = performance.now() - marketStarted;
+  const { input, result, tariff } = interval;
 
   const traded = new Map<string, number>();
   for (const t of result.trades) {
@@ -119,7 +108,7 @@ export function buildPreview(request: PreviewRequest): BuiltPreview {
     timing: { buildMs: 0, clearMs },
   };
   preview.timing.buildMs = performance.now() - started;
-  return { input, result, preview };
+  return { input, result, preview, members: [...interval.members.values()] };
 }
 
 /** One side's orders as a step curve: sellers cheapest first, buyers dearest first. */

@@ -4,18 +4,18 @@
 // saves the site file's `market` block. Clearing the demo village's ~45 orders takes well under a
 // millisecond (see timing in each preview), so it runs on a timer of its own rather than in a
 // worker: it never runs inside the poller's read callbacks.
-import path from 'node:path';
 import type { HandlersOf } from '../../shared/api/contract.ts';
 import type { LiveSnapshot } from '../../shared/api/live.ts';
 import type { MarketApi, MarketPreview, MarketSettingsView } from '../../shared/api/market-api.ts';
 import { marketNetwork, marketPresets, presetIds } from '../../shared/market/index.ts';
-import type { SiteFile } from '../../shared/site/schema.ts';
+import type { IntervalMode } from '../../shared/settlement/interval-energy.ts';
+import type { StorageState } from '../../shared/storage/virtual-storage.ts';
+import { intervalStartMs } from '../../shared/time/zone.ts';
 import { MS_PER_MINUTE } from '../../shared/units.ts';
 import type { ConsoleContext, ConsolePart } from '../platform/console-part.ts';
-import { DEMO_SITE_PATH } from '../app/site-loader.ts';
-import { buildPreview, intervalStartMs } from './preview-builder.ts';
+import { buildPreview } from './preview-builder.ts';
 import { IntervalEnergyEstimate } from './preview-interval-energy.ts';
-import { checkMarketCandidate, saveMarketSettings } from './preview-settings-file.ts';
+import type { SitePatch } from '../platform/site-holder.ts';
 import {
   effectiveMarket,
   marketSettingsFindings,
@@ -27,6 +27,14 @@ export interface MarketPreviewOptions {
   sampleMs?: number;
   /** How often the interval is cleared again. */
   clearEveryMs?: number;
+  /**
+   * How the controller runs the site during an interval (its mode record), as settlement is told:
+   * the grid is the market's fallback only in a grid-connected interval. Without a controller the
+   * site's kind stands in (grid-connected unless off-grid).
+   */
+  modeDuring?: (startMs: number, minutes: number) => IntervalMode;
+  /** The virtual storage as settlement last left it; without one, as if nothing was settled yet. */
+  openingStorage?: () => StorageState | null;
 }
 
 /** Above this a clearing would be worth moving to a worker thread (ms). */
@@ -39,14 +47,13 @@ export function createMarketPreviewPart(
 ): ConsolePart<HandlersOf<MarketApi>> {
   const sampleMs = options.sampleMs ?? 1000;
   const clearEveryMs = options.clearEveryMs ?? 5000;
-  const readOnly =
-    path.resolve(ctx.siteFile) === path.resolve(DEMO_SITE_PATH)
-      ? 'the bundled demo site is read-only: copy it, then start the console with --site COPY to change its market settings'
-      : null;
-  const network = marketNetwork(ctx.site.topology);
-  const estimate = new IntervalEnergyEstimate();
-  let site: SiteFile = ctx.site;
+  const sites = ctx.sites;
+  // The site is always the store's current one: a save (of the market here, or of a device by
+  // commissioning) applies at the next sample. The derived network and market follow it.
+  let site = sites.current();
+  let network = marketNetwork(site.topology);
   let market: EffectiveMarket = effectiveMarket(site.market);
+  const estimate = new IntervalEnergyEstimate();
   let latest: MarketPreview | null = null;
   let latestKey = '';
   let lastClearMs = Number.NEGATIVE_INFINITY;
@@ -71,24 +78,38 @@ export function createMarketPreviewPart(
       );
     }
     estimate.sample(nowMs, power);
+    const battery = snapshot.totals.battery;
+    // A sum missing an inverter would understate the pool's flows: skip it, as a bad meter is.
+    estimate.samplePool(nowMs, battery.complete ? battery.valueKW : null);
     return snapshot;
   }
 
   function refresh(): MarketPreview {
     const nowMs = ctx.now();
-    const snapshot = sample(nowMs);
+    sample(nowMs);
     lastClearMs = nowMs;
-    // An open PCC breaker is an island: nothing falls back to the grid.
-    const gridAvailable = site.grid.kind === 'connected' && snapshot.pcc?.breakerClosed.value !== 0;
+    const minutes = site.market.intervalMinutes;
+    // The controller's mode, not the breaker reading: settlement bills by the mode it recorded.
+    const mode: IntervalMode =
+      options.modeDuring?.(estimate.intervalStartMs, minutes) ??
+      (site.grid.kind === 'off-grid' ? 'off-grid' : 'grid-connected');
     const { preview, input } = buildPreview({
       site,
       market,
       network,
       intervalStartMs: estimate.intervalStartMs,
-      intervalMinutes: site.market.intervalMinutes,
+      intervalMinutes: minutes,
       nowMs,
       netSurplusKWh: estimate.netSurplusKWh(),
-      gridAvailable,
+      mode,
+      pool: {
+        ...estimate.poolKWh(),
+        // The stored energy does not move the market; settlement reads it at the interval's ends.
+        socStart: null,
+        socEnd: null,
+        capacityKWh: 0,
+      },
+      storage: options.openingStorage?.() ?? null,
     });
     // The first clearings run cold (module set-up, JIT): they are logged, not held to the budget,
     // and an over-budget clearing is logged at most once a minute.
@@ -134,8 +155,8 @@ export function createMarketPreviewPart(
 
   function view(): MarketSettingsView {
     return {
-      file: ctx.siteFile,
-      readOnly,
+      file: sites.file,
+      readOnly: sites.access().reason,
       settings: site.market,
       effective: market,
       tariff: {
@@ -158,31 +179,42 @@ export function createMarketPreviewPart(
     'market/settings': () => view(),
     'market/presets': () => presetIds.map((id) => marketPresets[id]),
     'market/validate-settings': ({ market: candidate, tariff }) => {
-      const checked = checkMarketCandidate(ctx.siteFile, candidate, tariff);
+      const checked = sites.check(marketPatch(candidate, tariff));
       return checked.ok
         ? {
             ok: true,
             problems: [],
-            warnings: checked.warnings,
+            warnings: marketSettingsFindings(checked.site).warnings,
             effective: effectiveMarket(checked.site.market),
           }
-        : { ok: false, problems: checked.problems, warnings: checked.warnings, effective: null };
+        : { ok: false, problems: checked.problems, warnings: [], effective: null };
     },
-    'market/save-settings': ({ market: candidate, tariff }) => {
-      if (readOnly) return { ok: false, problems: [{ path: '', message: readOnly }] };
-      const saved = saveMarketSettings(ctx.siteFile, candidate, tariff);
+    'market/save-settings': ({ market: candidate, tariff }, { caller }) => {
+      const saved = sites.save(marketPatch(candidate, tariff), caller.user);
       if (!saved.ok) return saved;
-      // Only the market block and the tariff changed; the rest of the running site stays as loaded.
-      site = { ...site, market: saved.site.market, tariff: saved.site.tariff };
-      market = effectiveMarket(site.market);
-      ctx.log(`market: settings saved to ${ctx.siteFile} (previous file kept as ${saved.backup})`);
-      ctx.siteSaved(site);
-      const settings = view();
-      ctx.emit('market/settings', settings);
-      refresh();
-      return { ok: true, file: ctx.siteFile, backup: saved.backup, settings };
+      // The store has told every subscriber, this part included (see follow below).
+      ctx.log(
+        `market: settings saved to ${saved.file} by ${caller.user} (previous file kept as ${saved.backup})`,
+      );
+      return { ok: true, file: saved.file, backup: saved.backup, settings: view() };
     },
   };
+
+  // Every saved site, whoever saved it: the settings view and the preview follow at once.
+  const follow = () => {
+    site = sites.current();
+    network = marketNetwork(site.topology);
+    market = effectiveMarket(site.market);
+    ctx.emit('market/settings', view());
+    refresh();
+  };
+  let unfollow: (() => void) | null = sites.subscribe(() => {
+    try {
+      follow();
+    } catch (error) {
+      ctx.log(`market preview: ${(error as Error).message}`);
+    }
+  });
 
   return {
     handlers,
@@ -192,9 +224,21 @@ export function createMarketPreviewPart(
       timer.unref?.();
     },
     stop() {
+      unfollow?.();
+      unfollow = null;
       if (timer) clearInterval(timer);
       timer = null;
     },
+  };
+}
+
+/** The market view's change to the site file: the `market` block, and the `tariff` when given. */
+function marketPatch(market: unknown, tariff: unknown): SitePatch {
+  return (doc) => {
+    // Assigning keeps the key's place in the document, so a diff of the file shows only the block.
+    doc.market = market;
+    if (tariff !== undefined) doc.tariff = tariff;
+    return [];
   };
 }
 

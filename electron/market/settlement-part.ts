@@ -6,6 +6,7 @@ import type { SettlementApi } from '../../shared/api/settlement-api.ts';
 import type { ConsoleContext, ConsolePart } from '../platform/console-part.ts';
 import { IntervalSettler, type SettleOutcome } from './interval-settler.ts';
 import { Ledger } from './ledger.ts';
+import type { LedgerKeyStore } from './ledger-key.ts';
 import {
   LiveSettlement,
   timingFromSite,
@@ -31,6 +32,11 @@ export interface SettlementPartOptions {
   tickMs?: number;
   /** Off: statements are built on the main thread (tests comparing the two). */
   statementWorker?: boolean;
+  /**
+   * Where the ledger's private key is kept: the user's config directory by default; the desktop
+   * app may hand in a store over Electron's safeStorage (ledger-key.ts).
+   */
+  ledgerKeys?: LedgerKeyStore;
 }
 
 export function createSettlementPart(
@@ -43,10 +49,10 @@ export function createSettlementPart(
   /** Settles what is due now and tells every viewer (what the timer does every tickMs). */
   tick(): SettleOutcome[];
 } {
-  const ledger = Ledger.open(ctx.dataDir);
+  const ledger = Ledger.open(ctx.dataDir, { keys: options.ledgerKeys });
   let settler: IntervalSettler;
   try {
-    settler = new IntervalSettler(ledger, ctx.site);
+    settler = new IntervalSettler(ledger, ctx.sites.current());
   } catch (error) {
     ledger.close();
     throw error;
@@ -55,7 +61,7 @@ export function createSettlementPart(
     ? new LiveSettlement(
         settler,
         options.source,
-        { ...timingFromSite(ctx.site), ...options.timing },
+        { ...timingFromSite(ctx.sites.current()), ...options.timing },
         ctx.now(),
       )
     : null;
@@ -68,7 +74,9 @@ export function createSettlementPart(
     options.statementWorker ?? true,
   );
   const service = new SettlementService(settler, {
-    statements: (member, month, formats) => statements.build(member, month, formats),
+    statements: (member, month, formats, attestation) =>
+      statements.build(member, month, formats, attestation),
+    log: (message) => ctx.log(message),
     live,
     source: options.source ?? null,
     liveSoc: () => ctx.snapshot().totals.socFraction,
@@ -150,11 +158,11 @@ export function createSettlementPart(
         announce({ seq: result.seq, kind: 'adjustment', startMs, flags: [], alarms: [] });
       return result;
     },
-    'settlement/verify': () => ledger.verify(),
+    'settlement/verify': () => service.verify(),
   };
 
   // Saved market settings settle the next interval; the ledger books the new site snapshot.
-  const unfollow = ctx.onSiteSaved((saved) => {
+  const unfollow = ctx.sites.subscribe(({ site: saved }) => {
     try {
       settler.useSite(saved);
       ctx.log('settlement: the next interval settles under the saved market settings');
@@ -172,6 +180,24 @@ export function createSettlementPart(
     live,
     tick,
     start() {
+      // What a person must hear about the ledger's integrity, before anything else.
+      const { signing } = ledger;
+      for (const message of [
+        signing.state === 'withheld'
+          ? `ledger heads are written unsigned, so verification fails until this is resolved: ${signing.reason}`
+          : null,
+        signing.notice,
+      ]) {
+        if (!message) continue;
+        ctx.log(`settlement: ${message}`);
+        ctx.emit('settlement/alarm', { startMs: ctx.now(), message });
+      }
+      const verdict = service.verification.current();
+      if (!verdict.ok)
+        ctx.emit('settlement/alarm', {
+          startMs: ctx.now(),
+          message: `the ledger failed verification at entry ${verdict.seq}: ${verdict.problem}; statements are refused and the views say so`,
+        });
       if (!live) {
         ctx.log('settlement: no interval energies source; closed intervals are not settled automatically');
         return;

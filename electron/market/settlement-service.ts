@@ -2,6 +2,7 @@
 // figures, the virtual storage beside the physical pool, KPIs, statements, re-settlement and
 // verification. Kept apart from the console part so it runs in tests on a ledger alone.
 import type {
+  LedgerVerifyResult,
   MemberDetail,
   MemberPeriodSummary,
   MembersOverview,
@@ -11,7 +12,8 @@ import type {
   StorageOverview,
 } from '../../shared/api/settlement-api.ts';
 import type { IntervalEnergies } from '../../shared/settlement/interval-energy.ts';
-import { localMonth, monthRange } from '../../shared/settlement/settlement-period.ts';
+import { monthRange } from '../../shared/settlement/settlement-period.ts';
+import { localMonth } from '../../shared/time/zone.ts';
 import type { SiteKpis } from '../../shared/settlement/site-kpis.ts';
 import { accountCapacityKWh } from '../../shared/storage/storage-settings.ts';
 import type { IntervalSettler } from './interval-settler.ts';
@@ -25,6 +27,8 @@ import {
   type MemberPeriodRow,
 } from './ledger-projection.ts';
 import type { IntervalSource, LiveSettlement } from './live-settlement.ts';
+import { LedgerVerification } from './ledger-verification.ts';
+import type { LedgerAttestation } from '../../shared/settlement/statement.ts';
 import { buildStatement, type BuiltStatement, type StatementFormats } from './statement-build.ts';
 
 export class SettlementService {
@@ -38,10 +42,25 @@ export class SettlementService {
       liveSoc: () => number | null;
       now: () => number;
       /** Builds statements off the main thread (statement-client.ts); in process when absent. */
-      statements?: (member: string, month: string, formats: StatementFormats) => Promise<BuiltStatement>;
+      statements?: (
+        member: string,
+        month: string,
+        formats: StatementFormats,
+        attestation: LedgerAttestation,
+      ) => Promise<BuiltStatement>;
+      log?: (message: string) => void;
     },
   ) {
     this.totals = new MemberTotalsCache(settler.ledger);
+    // Verified in full once here; then only what is appended (see ledger-verification.ts).
+    this.verification = new LedgerVerification(settler.ledger, options.log);
+  }
+
+  readonly verification: LedgerVerification;
+
+  /** Verifies the whole ledger again (`settlement/verify`). */
+  verify(): LedgerVerifyResult {
+    return this.verification.full();
   }
 
   private get ledger() {
@@ -123,6 +142,7 @@ export class SettlementService {
       toMs,
       currency: this.site.site.currency,
       members: ids.map((id) => this.summary(rows.get(id), id)),
+      verification: this.verification.current(),
     };
   }
 
@@ -205,8 +225,8 @@ export class SettlementService {
     };
   }
 
-  kpis(fromMs: number, toMs: number): SiteKpis {
-    return projectedKpis(this.ledger, fromMs, toMs);
+  kpis(fromMs: number, toMs: number): SiteKpis & { verification: LedgerVerifyResult } {
+    return { ...projectedKpis(this.ledger, fromMs, toMs), verification: this.verification.current() };
   }
 
   /** The latest entries about intervals in the period, from the projection; only alarms are decoded. */
@@ -229,10 +249,12 @@ export class SettlementService {
     }));
   }
 
-  statement(member: string, month: string, formats: StatementFormats): Promise<BuiltStatement> {
+  /** Refused (naming the entry) when the ledger fails verification: a bill must add up. */
+  async statement(member: string, month: string, formats: StatementFormats): Promise<BuiltStatement> {
+    const attestation = this.verification.attestation();
     return this.options.statements
-      ? this.options.statements(member, month, formats)
-      : buildStatement(this.ledger, member, month, formats);
+      ? this.options.statements(member, month, formats, attestation)
+      : buildStatement(this.ledger, member, month, formats, attestation);
   }
 
   /** Re-settles from the source's data as it is now (or the booked data), with manual corrections. */

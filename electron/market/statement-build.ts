@@ -1,6 +1,9 @@
 // A member's monthly statement from a ledger connection, with the printable forms asked for. The
 // one recipe for the statement worker, the CLI and the console's fallback when no worker starts.
-import type { MemberStatement } from '../../shared/settlement/statement.ts';
+// The caller verifies the ledger first and hands over the signed head it verified (a statement
+// from a ledger that fails verification is refused, see ledger-verification.ts); the documents
+// print it, so an auditor can check them offline.
+import type { LedgerAttestation, MemberStatement } from '../../shared/settlement/statement.ts';
 import type { Ledger } from './ledger.ts';
 import { memberStatement } from './ledger-queries.ts';
 import { statementHtml } from './statement-html.ts';
@@ -22,8 +25,9 @@ export async function buildStatement(
   member: string,
   month: string,
   formats: StatementFormats,
+  attestation: LedgerAttestation,
 ): Promise<BuiltStatement> {
-  const statement = memberStatement(ledger, member, month);
+  const statement = { ...memberStatement(ledger, member, month), attestation };
   return {
     statement,
     html: formats.html ? statementHtml(statement) : null,

@@ -1,47 +1,22 @@
 // The console's side of the statement worker (statement-worker.ts): started at the first
 // statement asked for, kept for the next ones, and never keeping a stopping process alive. If it
 // cannot start or dies, statements are built on the main thread as before, and the log says so.
-//
-// The worker's entry is the TypeScript module itself when the console runs from its sources (the
-// CLI through tsx, and the tests), registered with tsx inside the worker; in the Electron bundle
-// electron-vite builds it as a file of its own (`?modulePath`), as for the historian's ingest worker.
+// The worker is started by the platform's worker host (electron/platform/worker-host.ts).
 /// <reference types="electron-vite/node" />
-import fs from 'node:fs';
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { LedgerAttestation } from '../../shared/settlement/statement.ts';
+import { WorkerHost, type WorkerModule } from '../platform/worker-host.ts';
 import type { Ledger } from './ledger.ts';
 import { buildStatement, type BuiltStatement, type StatementFormats } from './statement-build.ts';
-import type { StatementReply, StatementRequest, StatementWorkerData } from './statement-worker.ts';
+import type { StatementProtocol } from './statement-worker.ts';
 
-const BOOTSTRAP = `
-const { parentPort, workerData } = require('node:worker_threads');
-(async () => {
-  if (workerData.tsx) (await import(workerData.tsx)).register();
-  await import(workerData.entry);
-})().catch((error) => parentPort.postMessage({ fatal: String((error && error.message) || error) }));
-`;
-
-async function workerEntry(): Promise<{ entry: string; tsx: string | null }> {
-  if (import.meta.url.endsWith('.ts')) {
-    const pkgFile = createRequire(import.meta.url).resolve('tsx/package.json');
-    const pkg = JSON.parse(fs.readFileSync(pkgFile, 'utf8')) as {
-      exports: { './esm/api': { import: { default: string } } };
-    };
-    const api = path.join(path.dirname(pkgFile), pkg.exports['./esm/api'].import.default);
-    return { entry: new URL('./statement-worker.ts', import.meta.url).href, tsx: pathToFileURL(api).href };
-  }
-  const { default: file } = await import('./statement-worker.ts?modulePath');
-  return { entry: pathToFileURL(file).href, tsx: null };
-}
-
-type Pending = { resolve: (r: BuiltStatement) => void; reject: (e: Error) => void };
+const STATEMENT_WORKER: WorkerModule = {
+  name: 'the statement worker',
+  source: new URL('./statement-worker.ts', import.meta.url),
+  bundled: () => import('./statement-worker.ts?modulePath'),
+};
 
 export class StatementClient {
-  private worker: Worker | null = null;
-  private readonly pending = new Map<number, Pending>();
-  private nextId = 1;
+  private worker: Promise<WorkerHost<StatementProtocol>> | null = null;
   /** Why the worker is not used; statements are then built inline. */
   failed: Error | null = null;
   closed = false;
@@ -62,87 +37,62 @@ export class StatementClient {
     return this.failed ? 'inline' : 'worker';
   }
 
-  async build(member: string, month: string, formats: StatementFormats): Promise<BuiltStatement> {
+  async build(
+    member: string,
+    month: string,
+    formats: StatementFormats,
+    attestation: LedgerAttestation,
+  ): Promise<BuiltStatement> {
     if (this.closed) throw new Error('the settlement service is stopping');
     if (!this.failed) {
       try {
-        const worker = this.worker ?? (await this.start());
-        return await this.request(worker, member, month, formats);
+        const worker = await (this.worker ??= this.start());
+        const { built, ms } = await worker.request('statement', {
+          member,
+          month,
+          html: formats.html,
+          pdf: formats.pdf,
+          attestation,
+        });
+        this.lastWorkerMs = ms;
+        return built;
       } catch (error) {
+        if (this.closed) throw new Error('the settlement service is stopping');
         // A statement the worker refused (no such member, no ledger) is the answer; only a worker
         // that could not start or died falls back to the main thread.
         if (!this.failed) throw error;
       }
     }
-    return buildStatement(this.inline(), member, month, formats);
+    return buildStatement(this.inline(), member, month, formats, attestation);
   }
 
-  private async start(): Promise<Worker> {
+  private async start(): Promise<WorkerHost<StatementProtocol>> {
     try {
-      const { entry, tsx } = await workerEntry();
-      const workerData: StatementWorkerData & { entry: string; tsx: string | null } = {
-        dataDir: this.dataDir,
-        entry,
-        tsx,
-      };
-      const worker = new Worker(BOOTSTRAP, { eval: true, workerData });
-      worker.unref();
-      worker.on('message', (m: StatementReply | { fatal: string }) => {
-        if ('fatal' in m) return this.fail(worker, new Error(m.fatal));
-        const p = this.pending.get(m.id);
-        this.pending.delete(m.id);
-        if (!p) return;
-        if (m.ok) {
-          this.lastWorkerMs = m.ms;
-          p.resolve(m.result);
-        } else p.reject(new Error(m.error));
+      return await WorkerHost.start<StatementProtocol>(STATEMENT_WORKER, {
+        data: { dataDir: this.dataDir },
+        onDeath: (error) => this.fail(error),
       });
-      worker.on('error', (error) => this.fail(worker, error));
-      worker.on('exit', (code) =>
-        this.fail(worker, new Error(`the statement worker exited with code ${code}`)),
-      );
-      this.worker = worker;
-      return worker;
     } catch (error) {
-      this.fail(null, error as Error);
+      this.fail(error as Error);
       throw error;
     }
   }
 
-  private fail(worker: Worker | null, error: Error): void {
-    if (worker !== this.worker && worker !== null) return;
+  private fail(error: Error): void {
     if (!this.closed && !this.failed)
-      this.log(`settlement: statements are built on the main thread (statement worker: ${error.message})`);
+      this.log(`settlement: statements are built on the main thread (${error.message})`);
     this.failed ??= error;
     this.worker = null;
-    for (const p of this.pending.values()) p.reject(error);
-    this.pending.clear();
-  }
-
-  private request(
-    worker: Worker,
-    member: string,
-    month: string,
-    formats: StatementFormats,
-  ): Promise<BuiltStatement> {
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      // A pending statement keeps the worker referenced, so a CLI awaiting it does not exit early.
-      worker.ref();
-      const request: StatementRequest = { id, member, month, html: formats.html, pdf: formats.pdf };
-      worker.postMessage(request);
-    }).finally(() => {
-      if (this.pending.size === 0) worker.unref();
-    }) as Promise<BuiltStatement>;
   }
 
   async close(): Promise<void> {
     this.closed = true;
     const worker = this.worker;
     this.worker = null;
-    for (const p of this.pending.values()) p.reject(new Error('the settlement service is stopping'));
-    this.pending.clear();
-    if (worker) await worker.terminate();
+    if (worker)
+      await worker.then(
+        (w) => w.stop(),
+        () => undefined,
+      );
   }
 }

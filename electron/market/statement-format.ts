@@ -1,16 +1,12 @@
 // Numbers on statements, the same in HTML and PDF: energies in kWh to the Wh, money to the cent
 // in the site's currency, dates in the site's timezone.
-import { zoneOffsetMinutes } from '../../shared/time/zone.ts';
+import { money } from '../../shared/money.ts';
+import { localParts } from '../../shared/time/zone.ts';
+
+export { money };
 
 export function kwh(value: number, digits = 3): string {
   return `${fixed(value, digits)} kWh`;
-}
-
-export function money(value: number, currency: string): string {
-  const symbol =
-    currency === 'EUR' ? '€' : currency === 'USD' ? '$' : currency === 'GBP' ? '£' : `${currency} `;
-  const sign = value < -0.0049 ? '−' : '';
-  return `${sign}${symbol}${Math.abs(value).toFixed(2)}`;
 }
 
 export function price(value: number | null, currency: string): string {
@@ -24,10 +20,9 @@ export function fixed(value: number, digits: number): string {
 
 /** 'YYYY-MM-DD HH:MM' in the site's timezone. */
 export function localDateTime(timeMs: number, timeZone: string): string {
-  return new Date(timeMs + zoneOffsetMinutes(timeZone, timeMs) * 60_000)
-    .toISOString()
-    .slice(0, 16)
-    .replace('T', ' ');
+  const p = localParts(timeMs, timeZone);
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${p.year}-${two(p.month)}-${two(p.day)} ${two(p.hour)}:${two(p.minute)}`;
 }
 
 export function monthName(month: string): string {

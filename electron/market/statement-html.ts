@@ -134,7 +134,20 @@ ${allowance}
 <h2>Ledger</h2>
 <p class="note">This statement is made from ledger entries ${s.ledger.firstSeq ?? '—'}–${s.ledger.lastSeq ?? '—'} (${s.ledger.entries} entries). Each entry's SHA-256 hash covers the one before it; the last is</p>
 <p class="mono">${esc(s.ledger.lastHash ?? '—')}</p>
-<p class="note">Anyone with a copy of the ledger can check it with <span class="mono">commonwatt ledger verify --data DIR</span>. Figures: energy in kWh (${fixed(0.001, 3)} kWh = 1 Wh), money in ${esc(c)}.</p>
+${attestationHtml(s)}
+<p class="note">Anyone with a copy of the ledger can check it with <span class="mono">commonwatt ledger verify --data DIR --fingerprint "FINGERPRINT"</span>. Figures: energy in kWh (${fixed(0.001, 3)} kWh = 1 Wh), money in ${esc(c)}.</p>
 </body></html>
 `;
+}
+
+/** The signed head the statement was verified under, for an auditor checking it offline. */
+function attestationHtml(s: MemberStatement): string {
+  const a = s.attestation;
+  if (!a) return '<p><strong>This statement was made without verifying the ledger.</strong></p>';
+  return `<p class="note">Verified under the ledger's signed head: entry ${a.headSeq} of ledger <span class="mono">${esc(a.ledgerId)}</span>, hash</p>
+<p class="mono">${esc(a.headHash)}</p>
+<p class="note">Ledger key fingerprint (SHA-256 of the Ed25519 public key) — compare it with the one your community publishes:</p>
+<p class="mono"><strong>${esc(a.fingerprint)}</strong></p>
+<p class="note">Public key (base64) <span class="mono">${esc(a.publicKey)}</span></p>
+<p class="note">Head signature (base64) <span class="mono">${esc(a.signature)}</span> over the text <span class="mono">commonwatt.ledger-head/1</span>, the ledger id, ${a.headSeq}, the head hash and <span class="mono">${esc(a.durability)}</span>, one per line.</p>`;
 }

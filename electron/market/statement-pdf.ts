@@ -217,6 +217,29 @@ export async function statementPdf(s: MemberStatement): Promise<Uint8Array> {
     { size: 8, color: MUTED },
   );
   w.text(s.ledger.lastHash ?? '-', { size: 8 });
-  w.text('Check the ledger with: commonwatt ledger verify --data DIR', { size: 8, color: MUTED });
+  const att = s.attestation;
+  if (att) {
+    w.text(`Verified under the ledger's signed head, entry ${att.headSeq} (ledger ${att.ledgerId}), hash`, {
+      size: 8,
+      color: MUTED,
+    });
+    w.text(att.headHash, { size: 8 });
+    w.text('Ledger key fingerprint (SHA-256 of the Ed25519 public key):', { size: 8, color: MUTED });
+    w.text(att.fingerprint, { size: 9, bold: true });
+    w.text(`Public key (base64): ${att.publicKey}`, { size: 8 });
+    w.text('Head signature (base64):', { size: 8, color: MUTED });
+    w.text(att.signature, { size: 8 });
+    w.text(
+      `Signed text: "commonwatt.ledger-head/1", the ledger id, ${att.headSeq}, the head hash and "${att.durability}", one per line.`,
+      { size: 8, color: MUTED },
+    );
+  } else w.text('This statement was made without verifying the ledger.', { size: 9, bold: true });
+  w.text(
+    'Check the ledger with: commonwatt ledger verify --data DIR --fingerprint "<the fingerprint above>"',
+    {
+      size: 8,
+      color: MUTED,
+    },
+  );
   return doc.save({ useObjectStreams: false });
 }

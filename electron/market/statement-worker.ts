@@ -2,46 +2,47 @@
 // connection to DIR/ledger.db (WAL lets it read beside the console's writer). A month's statement
 // decodes some thirty megabytes of ledger JSON, which on the main thread would hold the
 // controller's tick, the poller and every viewer for most of a second.
-import { parentPort, workerData } from 'node:worker_threads';
+import type { LedgerAttestation } from '../../shared/settlement/statement.ts';
+import { serveWorker } from '../platform/worker-runtime.ts';
 import { Ledger } from './ledger.ts';
 import { buildStatement, type BuiltStatement, type StatementFormats } from './statement-build.ts';
 
-export interface StatementWorkerData {
-  dataDir: string;
-}
-
 export interface StatementRequest extends StatementFormats {
-  id: number;
   member: string;
   month: string;
+  /** The signed head the console verified (the worker does not verify again). */
+  attestation: LedgerAttestation;
 }
 
-export type StatementReply =
-  { id: number; ok: true; result: BuiltStatement; ms: number } | { id: number; ok: false; error: string };
+/** The statement worker's protocol (see electron/platform/worker-protocol.ts). */
+export interface StatementProtocol {
+  data: { dataDir: string };
+  ready: null;
+  requests: {
+    /** A refusal (no such member, no ledger) comes back as the request's error. */
+    statement: { body: StatementRequest; reply: { built: BuiltStatement; ms: number } };
+  };
+  event: never;
+}
 
-const port = parentPort;
-const data = workerData as StatementWorkerData | null;
-if (port && data) run(port, data);
-
-function run(port: NonNullable<typeof parentPort>, data: StatementWorkerData): void {
+serveWorker<StatementProtocol>(({ dataDir }) => {
   // Opened at the first request: the ledger may not exist yet when the console starts.
   let ledger: Ledger | null = null;
-  port.on('message', (request: StatementRequest) => {
-    const started = performance.now();
-    void (async () => {
-      try {
-        ledger ??= Ledger.openReader(data.dataDir);
-        const result = await buildStatement(ledger, request.member, request.month, request);
-        const reply: StatementReply = { id: request.id, ok: true, result, ms: performance.now() - started };
-        port.postMessage(reply);
-      } catch (error) {
-        const reply: StatementReply = {
-          id: request.id,
-          ok: false,
-          error: error instanceof Error ? error.message : String(error),
-        };
-        port.postMessage(reply);
-      }
-    })();
-  });
-}
+  return {
+    ready: null,
+    handlers: {
+      statement: async (request) => {
+        const started = performance.now();
+        ledger ??= Ledger.openReader(dataDir);
+        const built = await buildStatement(
+          ledger,
+          request.member,
+          request.month,
+          request,
+          request.attestation,
+        );
+        return { built, ms: performance.now() - started };
+      },
+    },
+  };
+});

@@ -4,21 +4,24 @@
 // simulator) names it in its own context type, so this layer imports no domain.
 import type { ApiEventName, ApiEvents } from '../../shared/api/contract.ts';
 import type { LiveSnapshot } from '../../shared/api/live.ts';
-import type { SiteFile } from '../../shared/site/schema.ts';
+import type { SiteHolder } from './site-holder.ts';
+import type { AuditTrail } from './audit-trail.ts';
 
 export interface ConsoleContext {
-  site: SiteFile;
-  siteFile: string;
+  /**
+   * The one holder of the site: `current()` is the site as last saved, `subscribe` hears of each
+   * save (parts that follow settings apply it without a restart), `save` writes with a backup.
+   */
+  sites: SiteHolder;
   dataDir: string;
   /** The live picture as of now. */
   snapshot(): LiveSnapshot;
   /** Push an event to every viewer. */
   emit<E extends ApiEventName>(event: E, payload: ApiEvents[E]): void;
   log(message: string): void;
+  /** The console's one audit trail (see audit-trail.ts): who did what, from the session. */
+  audit: AuditTrail;
   now(): number;
-  /** A part saved a changed site file (the market settings); parts that follow settings hear of it. */
-  siteSaved(site: SiteFile): void;
-  onSiteSaved(listener: (site: SiteFile) => void): () => void;
 }
 
 export interface ConsolePart<H> {

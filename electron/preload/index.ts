@@ -4,6 +4,7 @@ import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
 import {
   IPC_CALL_CHANNEL,
   IPC_EVENT_CHANNEL,
+  IPC_SIGN_IN_CHANNEL,
   type BridgeResult,
   type CommonwattBridge,
 } from '../../shared/api/bridge.ts';
@@ -11,6 +12,8 @@ import {
 const bridge: CommonwattBridge = {
   call: (name, request) =>
     ipcRenderer.invoke(IPC_CALL_CHANNEL, String(name), request) as Promise<BridgeResult>,
+  signIn: (user, password) =>
+    ipcRenderer.invoke(IPC_SIGN_IN_CHANNEL, String(user), String(password)) as Promise<BridgeResult>,
   onEvent(listener) {
     const handler = (_event: IpcRendererEvent, name: unknown, payload: unknown) => {
       if (typeof name === 'string') listener(name, payload);

@@ -1,6 +1,9 @@
 // A typed client for a running console's API over its WebSocket (`commonwatt serve`), for CLI
 // verbs that act on the live site rather than on files: the same contract the renderer uses.
+import fs from 'node:fs';
+import path from 'node:path';
 import WebSocket from 'ws';
+import { CLI_TOKEN_FILE } from '../auth/auth-service.ts';
 import type { ApiName, ApiRequest, ApiResponse } from '../../shared/api/contract.ts';
 import type { ServerMessage } from '../../shared/api/wire.ts';
 
@@ -18,11 +21,48 @@ export interface RemoteConsole {
   close(): void;
 }
 
+/**
+ * The token `commonwatt serve` wrote to DIR/cli-token for this data directory; a clear error when
+ * there is none (no console runs on it) or it cannot be read (another OS user's console).
+ */
+export function readCliToken(dataDir: string): string {
+  const file = path.join(dataDir, CLI_TOKEN_FILE);
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new Error(
+      code === 'ENOENT'
+        ? `no CLI token in ${dataDir}: is \`commonwatt serve --data ${dataDir}\` running? (--data names the console's data directory)`
+        : `cannot read ${file}: ${code ?? (error as Error).message} (it is readable only by the OS user who runs the console)`,
+    );
+  }
+  const token = (JSON.parse(text) as { token?: unknown }).token;
+  if (typeof token !== 'string') throw new Error(`${file} is not a CLI token file`);
+  return token;
+}
+
 /** Connects to ws://HOST:PORT/api; fails with a plain message when nothing answers within timeoutMs. */
-export async function connectRemote(url: string, timeoutMs = 5000): Promise<RemoteConsole> {
-  const socket = new WebSocket(url, { handshakeTimeout: timeoutMs });
+export async function connectRemote(
+  url: string,
+  options: { token: string; timeoutMs?: number },
+): Promise<RemoteConsole> {
+  const socket = new WebSocket(url, {
+    handshakeTimeout: options.timeoutMs ?? 5000,
+    headers: { authorization: `Bearer ${options.token}` },
+  });
   await new Promise<void>((resolve, reject) => {
     socket.once('open', () => resolve());
+    socket.once('unexpected-response', (_request, response) =>
+      reject(
+        new Error(
+          response.statusCode === 403
+            ? `the console at ${url} refused the CLI token: is it the console of this --data directory?`
+            : `the console at ${url} answered HTTP ${response.statusCode}`,
+        ),
+      ),
+    );
     socket.once('error', (error) =>
       reject(
         new Error(

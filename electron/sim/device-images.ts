@@ -12,10 +12,12 @@ import type { ModelDef } from '../field/sunspec/types.ts';
 import { KNOWN_MODELS } from '../field/device-drivers.ts';
 import { decodeModel, type DecodedModel } from '../field/sunspec/codec.ts';
 import type { PointDef } from '../field/sunspec/types.ts';
-import { MODEL_64901, STORAGE_MODE_MODEL_ID, type StorageModeSymbol } from '../field/vendor-models.ts';
+import { MODEL_64901, STORAGE_MODE_MODEL_ID } from '../field/vendor-models.ts';
+import { batteryModeOfSymbol, storageModeSymbol } from '../../shared/api/battery-modes.ts';
 import { ArrayBank, ModbusError, ModbusException } from './modbus-server.ts';
+import { clampCustomValue, clampModelValues, RangeAlarms } from './range-clamp.ts';
 import { smoothNoise } from './noise.ts';
-import type { BatteryMode, SitePhysics } from './site-physics.ts';
+import type { SitePhysics } from './site-physics.ts';
 
 export const SUNSPEC_BASE = 40000;
 
@@ -134,12 +136,26 @@ function layoutOf(image: Uint16Array, base: number): ImageSlot[] {
  * throws a ModbusError (exception 3) for a value the device would refuse. Writes to read-only
  * registers are refused with exception 2, as most inverters do.
  */
+/** The image of `parts`, each value clamped to its register's range and any clamp reported. */
+function clampedImage(
+  id: string,
+  parts: Array<{ def: ModelDef; values: Values }>,
+  alarms: RangeAlarms,
+): Uint16Array {
+  alarms.report(
+    id,
+    parts.flatMap(({ def, values }) => clampModelValues(def, values)),
+  );
+  return buildSunSpecImage(parts);
+}
+
 function sunSpecDevice(
   device: Device,
   parts: () => Array<{ def: ModelDef; values: Values }>,
   apply: (modelId: number, decoded: DecodedModel) => void,
+  alarms: RangeAlarms,
 ): SimulatedDevice {
-  let image = buildSunSpecImage(parts());
+  let image = clampedImage(device.id, parts(), alarms);
   let layout = layoutOf(image, SUNSPEC_BASE);
   const bank = new ArrayBank(SUNSPEC_BASE, image, (address, values) => {
     const staged = Uint16Array.from(bank.registers);
@@ -160,7 +176,7 @@ function sunSpecDevice(
     refresh();
   });
   const refresh = () => {
-    image = buildSunSpecImage(parts());
+    image = clampedImage(device.id, parts(), alarms);
     bank.registers = image;
     layout = layoutOf(image, SUNSPEC_BASE);
   };
@@ -172,18 +188,13 @@ function numberOf(decoded: DecodedModel, name: string): number | null {
   return point?.implemented && typeof point.value === 'number' ? point.value : null;
 }
 
-const modeSymbols: Record<BatteryMode, StorageModeSymbol> = {
-  'self-consumption': 'SELF_CONSUMPTION',
-  setpoint: 'SETPOINT',
-  'grid-forming': 'GRID_FORMING',
-  standby: 'STANDBY',
-};
-const modeOfSymbol = new Map(
-  Object.entries(modeSymbols).map(([mode, symbol]) => [symbol, mode as BatteryMode]),
-);
-
-export function simulatedDevice(device: Device, site: SiteFile, physics: SitePhysics): SimulatedDevice {
-  if (device.kind === 'pcc-breaker') return breakerDevice(device, physics);
+export function simulatedDevice(
+  device: Device,
+  site: SiteFile,
+  physics: SitePhysics,
+  alarms: RangeAlarms = new RangeAlarms(),
+): SimulatedDevice {
+  if (device.kind === 'pcc-breaker') return breakerDevice(device, physics, alarms);
   if (device.kind === 'shed-relay') return shedRelayDevice(device, physics);
   const s = physics.state;
   const member = site.members.find((m) => m.meter === device.id);
@@ -192,7 +203,7 @@ export function simulatedDevice(device: Device, site: SiteFile, physics: SitePhy
   if (device.registerMap.type === 'custom') {
     // A meter with its own register map (a DIN-rail meter behind a gateway): the same figures a
     // SunSpec meter would show, placed where its map says.
-    return customMeterDevice(device, () => {
+    return customMeterDevice(device, alarms, () => {
       const branch = site.topology.branches.find((b) => b.meter === device.id);
       const m = member ? s.members.get(member.id) : undefined;
       const powerKW =
@@ -288,7 +299,7 @@ export function simulatedDevice(device: Device, site: SiteFile, physics: SitePhy
       case 'battery-inverter': {
         const b = s.batteries.get(device.id);
         const ratedW = (b?.ratedKW ?? 0) * 1000;
-        const mode = b ? modeSymbols[b.mode] : 'STANDBY';
+        const mode = storageModeSymbol(b?.mode ?? 'standby');
         return [
           { def: model(1), values: common(device, site) },
           {
@@ -360,41 +371,46 @@ export function simulatedDevice(device: Device, site: SiteFile, physics: SitePhy
     const charge = (storage.ctlBits & 1) !== 0 ? storage.inPct : 0;
     b.setpointKW = ((discharge - charge) / 100) * b.ratedKW;
   };
-  return sunSpecDevice(device, parts, (modelId, decoded) => {
-    // A tripped inverter's controller is up (it answers reads and shows FAULT) but will not take
-    // commands until the fault is reset: exception 4, as a device that cannot carry out the request.
-    if (s.batteries.get(device.id)?.tripped)
-      throw new ModbusError(
-        ModbusException.ServerDeviceFailure,
-        `${device.id} is tripped (fault): commands are refused until it is reset`,
-      );
-    if (modelId === 124) {
-      const inPct = numberOf(decoded, 'InWRte') ?? 0;
-      const outPct = numberOf(decoded, 'OutWRte') ?? 0;
-      if (Math.abs(inPct) > 100 || Math.abs(outPct) > 100)
-        throw new ModbusError(ModbusException.IllegalDataValue, 'rates are -100 to 100 %');
-      storage.inPct = inPct;
-      storage.outPct = outPct;
-      storage.ctlBits = Number(decoded.points.StorCtl_Mod?.raw ?? 0) & 3;
-      applySetpoint();
-    } else if (modelId === STORAGE_MODE_MODEL_ID) {
-      const symbol = decoded.points.Mod?.symbol;
-      const mode = symbol ? modeOfSymbol.get(symbol as StorageModeSymbol) : undefined;
-      const b = s.batteries.get(device.id);
-      if (!mode || !b) throw new ModbusError(ModbusException.IllegalDataValue, 'unknown storage mode');
-      b.mode = mode;
-      applySetpoint();
-    } else if (modelId === 123) {
-      const pct = numberOf(decoded, 'WMaxLimPct') ?? 100;
-      if (pct < 0 || pct > 100)
-        throw new ModbusError(ModbusException.IllegalDataValue, 'WMaxLimPct is 0 to 100 %');
-      curtail.limitPct = pct;
-      curtail.enabled = decoded.points.WMaxLim_Ena?.symbol === 'ENABLED';
-      // The physics has one PV limit for the whole site: the community inverter's setting drives it.
-      s.pvLimitFraction = curtail.enabled ? pct / 100 : 1;
-    }
-    physics.step(0);
-  });
+  return sunSpecDevice(
+    device,
+    parts,
+    (modelId, decoded) => {
+      // A tripped inverter's controller is up (it answers reads and shows FAULT) but will not take
+      // commands until the fault is reset: exception 4, as a device that cannot carry out the request.
+      if (s.batteries.get(device.id)?.tripped)
+        throw new ModbusError(
+          ModbusException.ServerDeviceFailure,
+          `${device.id} is tripped (fault): commands are refused until it is reset`,
+        );
+      if (modelId === 124) {
+        const inPct = numberOf(decoded, 'InWRte') ?? 0;
+        const outPct = numberOf(decoded, 'OutWRte') ?? 0;
+        if (Math.abs(inPct) > 100 || Math.abs(outPct) > 100)
+          throw new ModbusError(ModbusException.IllegalDataValue, 'rates are -100 to 100 %');
+        storage.inPct = inPct;
+        storage.outPct = outPct;
+        storage.ctlBits = Number(decoded.points.StorCtl_Mod?.raw ?? 0) & 3;
+        applySetpoint();
+      } else if (modelId === STORAGE_MODE_MODEL_ID) {
+        const symbol = decoded.points.Mod?.symbol;
+        const mode = symbol ? batteryModeOfSymbol(symbol) : null;
+        const b = s.batteries.get(device.id);
+        if (!mode || !b) throw new ModbusError(ModbusException.IllegalDataValue, 'unknown storage mode');
+        b.mode = mode;
+        applySetpoint();
+      } else if (modelId === 123) {
+        const pct = numberOf(decoded, 'WMaxLimPct') ?? 100;
+        if (pct < 0 || pct > 100)
+          throw new ModbusError(ModbusException.IllegalDataValue, 'WMaxLimPct is 0 to 100 %');
+        curtail.limitPct = pct;
+        curtail.enabled = decoded.points.WMaxLim_Ena?.symbol === 'ENABLED';
+        // The physics has one PV limit for the whole site: the community inverter's setting drives it.
+        s.pvLimitFraction = curtail.enabled ? pct / 100 : 1;
+      }
+      physics.step(0);
+    },
+    alarms,
+  );
 }
 
 /** A unit served on a gateway that the site file does not list: something to commission. */
@@ -411,7 +427,12 @@ export interface SpareUnit {
  * not part of the physics' balance (it is too small to matter and belongs to no member), and no
  * write is accepted: a meter has nothing to command.
  */
-export function spareMeterDevice(site: SiteFile, physics: SitePhysics, unitId: number): SpareUnit {
+export function spareMeterDevice(
+  site: SiteFile,
+  physics: SitePhysics,
+  unitId: number,
+  alarms: RangeAlarms = new RangeAlarms(),
+): SpareUnit {
   const s = physics.state;
   const serial = `spare-meter-${unitId}`;
   const baseKW = 0.35;
@@ -451,10 +472,15 @@ export function spareMeterDevice(site: SiteFile, physics: SitePhysics, unitId: n
       },
     ];
   };
-  const bank = new ArrayBank(SUNSPEC_BASE, buildSunSpecImage(parts()), () => {
+  const bank = new ArrayBank(SUNSPEC_BASE, clampedImage(serial, parts(), alarms), () => {
     throw new ModbusError(ModbusException.IllegalDataAddress, 'the meter is read-only');
   });
-  return { unitId, serial, bank, refresh: () => void (bank.registers = buildSunSpecImage(parts())) };
+  return {
+    unitId,
+    serial,
+    bank,
+    refresh: () => void (bank.registers = clampedImage(serial, parts(), alarms)),
+  };
 }
 
 function floatMeter(
@@ -519,12 +545,16 @@ function inverterValues(
 }
 
 /** The PCC breaker controller: position, trip flag, a command register and an operation counter. */
-function breakerDevice(device: Device, physics: SitePhysics): SimulatedDevice {
+function breakerDevice(device: Device, physics: SitePhysics, alarms: RangeAlarms): SimulatedDevice {
   const points = device.registerMap.type === 'custom' ? device.registerMap.points : [];
   const registers = new Uint16Array(8);
+  let clamps: Array<NonNullable<ReturnType<typeof clampCustomValue>['clamp']>> = [];
   const put = (quantity: string, value: number) => {
     const point = points.find((p) => p.quantity === quantity);
-    if (point) registers.set(encodeCustomPoint(point, value), point.address);
+    if (!point) return;
+    const { shown, clamp } = clampCustomValue(point, value);
+    if (clamp) clamps.push(clamp);
+    registers.set(encodeCustomPoint(point, shown), point.address);
   };
   const commandPoint = points.find((p) => p.quantity === 'breakerCommand');
   const bank = new ArrayBank(0, registers, (address, values) => {
@@ -538,12 +568,14 @@ function breakerDevice(device: Device, physics: SitePhysics): SimulatedDevice {
   });
   const refresh = () => {
     const s = physics.state;
+    clamps = [];
     put('breakerClosed', s.breakerClosed ? 1 : 0);
     put('breakerTripped', s.breakerTripped ? 1 : 0);
     put('breakerCommand', s.breakerClosed ? 1 : 0);
     put('breakerOperations', s.breakerOperations);
     // The breaker controller's sync-check input: the angle across the breaker while it is open.
     put('phaseDifferenceDeg', s.breakerClosed ? 0 : s.syncPhaseDeg);
+    alarms.report(device.id, clamps);
   };
   refresh();
   return { device, bank, refresh };
@@ -583,7 +615,11 @@ function shedRelayDevice(device: Device, physics: SitePhysics): SimulatedDevice 
 }
 
 /** A custom-map meter: each point filled from the physics by its canonical quantity; read-only. */
-function customMeterDevice(device: Device, figures: () => Record<string, number>): SimulatedDevice {
+function customMeterDevice(
+  device: Device,
+  alarms: RangeAlarms,
+  figures: () => Record<string, number>,
+): SimulatedDevice {
   const points = device.registerMap.type === 'custom' ? device.registerMap.points : [];
   const size = Math.max(2, ...points.map((p) => p.address + 2));
   const registers = new Uint16Array(size);
@@ -592,10 +628,15 @@ function customMeterDevice(device: Device, figures: () => Record<string, number>
   });
   const refresh = () => {
     const f = figures();
+    const clamps = [];
     for (const point of points) {
       const value = point.quantity !== undefined ? f[point.quantity] : undefined;
-      if (value !== undefined) registers.set(encodeCustomPoint(point, value), point.address);
+      if (value === undefined) continue;
+      const { shown, clamp } = clampCustomValue(point, value);
+      if (clamp) clamps.push(clamp);
+      registers.set(encodeCustomPoint(point, shown), point.address);
     }
+    alarms.report(device.id, clamps);
   };
   refresh();
   return { device, bank, refresh };

@@ -9,7 +9,7 @@ import { isoInZone } from '../../shared/time/zone.ts';
 import type { ControlConfigOverrides } from '../control/control-config.ts';
 import type { Measurements } from '../control/measurements.ts';
 import { MicrogridController } from '../control/microgrid-controller.ts';
-import { PhysicsAdapter } from '../control/physics-adapter.ts';
+import { PhysicsAdapter } from './physics-adapter.ts';
 import { commandOf, parseDurationMs, type Scenario, type ScenarioEvent } from './scenario.ts';
 import { SitePhysics } from './site-physics.ts';
 import { energiesBetween, readCounters } from './physics-energies.ts';
@@ -198,8 +198,8 @@ export async function runScenario(options: ScenarioRunOptions): Promise<Scenario
       if (d.event.type !== 'command') continue;
       const e = d.event;
       const outcome = await controller.command(commandOf(e, timeMs), {
-        operator: e.operator,
-        origin: 'scenario',
+        // A scenario's operator is a name in the scenario file: it is a script, not a session.
+        actor: { user: e.operator, role: 'operator', transport: 'system', peer: 'scenario' },
         atMs: timeMs,
       });
       commandOutcomes.push({ atMs: timeMs, event: e, outcome });

@@ -5,11 +5,11 @@
 // a breaker that can stick, battery inverters that trip or collapse on overload, shed relays,
 // PV curtailment, cold-load pickup and black start. Pure arithmetic on plain state; the Modbus
 // images of the devices are made from this state elsewhere (device-images.ts).
+import { profilePowerKW } from '../../shared/site/load-profiles.ts';
 import type { SiteFile } from '../../shared/site/schema.ts';
 import { buildRadialTree, branchFlows, type RadialTree } from '../../shared/site/topology.ts';
 import { LocalClock } from '../../shared/time/zone.ts';
 import { clearSkyGhi, solarElevationDeg } from './sun.ts';
-import { profilePowerKW } from './load-profiles.ts';
 import { seededRandom, smoothNoise } from './noise.ts';
 
 export type Weather = 'clear' | 'cloudy' | 'storm';

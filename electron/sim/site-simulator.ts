@@ -8,6 +8,7 @@
 import type { Device, Endpoint, SiteFile } from '../../shared/site/schema.ts';
 import { simulatedDevice, spareMeterDevice, type SimulatedDevice, type SpareUnit } from './device-images.ts';
 import { ModbusTcpServer, type RegisterBank } from './modbus-server.ts';
+import { RangeAlarms } from './range-clamp.ts';
 import { SitePhysics, type PhysicsOptions } from './site-physics.ts';
 
 export interface SimulatorOptions extends PhysicsOptions {
@@ -34,10 +35,14 @@ export interface SpareUnitView {
 
 export class SiteSimulator {
   readonly physics: SitePhysics;
+  /** Values clamped to their registers' range (see range-clamp.ts): the simulator never stops on one. */
+  readonly rangeAlarms = new RangeAlarms();
   private readonly servers = new Map<string, ModbusTcpServer>();
   private readonly simulated: Array<SimulatedDevice | SpareUnit> = [];
   private readonly spares: SpareUnitView[] = [];
   private readonly endpoints = new Map<string, Endpoint>();
+  /** The port each endpoint of the site file is really served on. */
+  private readonly ports = new Map<string, number>();
   private timer: NodeJS.Timeout | null = null;
   private lastStepMs = 0;
 
@@ -55,9 +60,15 @@ export class SiteSimulator {
     return sim;
   }
 
-  /** Where a device of the site file is really served. */
+  /**
+   * Where a device of the site file is really served. A device commissioned after the start (not
+   * in the site the simulator was built from) is served where its endpoint's server listens.
+   */
   endpointOf(device: Device): Endpoint {
-    return this.endpoints.get(device.id) ?? device.endpoint;
+    const known = this.endpoints.get(device.id);
+    if (known) return known;
+    const port = this.ports.get(`${device.endpoint.host}:${device.endpoint.port}`);
+    return port === undefined ? device.endpoint : { ...device.endpoint, port };
   }
 
   /** Units served that are not in the site file (see the module comment). */
@@ -104,7 +115,7 @@ export class SiteSimulator {
         group = { host, port, units: new Map(), devices: [] };
         byEndpoint.set(key, group);
       }
-      const sim = simulatedDevice(device, this.site, this.physics);
+      const sim = simulatedDevice(device, this.site, this.physics, this.rangeAlarms);
       this.simulated.push(sim);
       group.units.set(unitId, sim.bank);
       group.devices.push(device);
@@ -115,7 +126,7 @@ export class SiteSimulator {
     // Once a site file lists a device at that unit the spare has been commissioned: the unit is then
     // served as that device, and no other spare appears in its place.
     if (gateway && spareGroup && !spareGroup.units.has(SPARE_UNIT_ID)) {
-      spare = spareMeterDevice(this.site, this.physics, SPARE_UNIT_ID);
+      spare = spareMeterDevice(this.site, this.physics, SPARE_UNIT_ID, this.rangeAlarms);
       this.simulated.push(spare);
       spareGroup.units.set(SPARE_UNIT_ID, spare.bank);
     }
@@ -131,6 +142,7 @@ export class SiteSimulator {
           );
         });
         this.servers.set(key, server);
+        this.ports.set(key, actual);
         for (const device of group.devices)
           this.endpoints.set(device.id, { ...device.endpoint, port: actual });
         if (spare && gateway && group === spareGroup)

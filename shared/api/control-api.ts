@@ -1,6 +1,8 @@
 // The control calls of the API (see contract.ts): the microgrid controller's state machine
 // (IEEE 2030.7 dispatch and transitions), operator commands with confirmation and audit, alarms,
 // and the control picture the 3D topology draws.
+import { changes, reads, type CallAccess } from './access.ts';
+import { batteryModes, type BatteryMode } from './battery-modes.ts';
 import { z } from 'zod';
 import type { EpochMs } from '../units.ts';
 
@@ -18,9 +20,8 @@ export const controlModes = [
 ] as const;
 export type ControlMode = (typeof controlModes)[number];
 
-export const batteryModes = ['self-consumption', 'setpoint', 'grid-forming', 'standby'] as const;
-/** How the battery pool's inverters run (positive setpoints discharge). */
-export type BatteryMode = (typeof batteryModes)[number];
+/** How the battery pool's inverters run (positive setpoints discharge); declared in battery-modes.ts. */
+export { batteryModes, type BatteryMode };
 
 export const operatorCommandSchema = z.discriminatedUnion('kind', [
   z
@@ -45,8 +46,6 @@ export const operatorCommandSchema = z.discriminatedUnion('kind', [
 ]);
 export type OperatorCommand = z.infer<typeof operatorCommandSchema>;
 
-export type CommandOrigin = 'console' | 'cli' | 'schedule' | 'scenario';
-
 /** What a command would do, or why it is refused: shown to the operator before they confirm. */
 export interface CommandCheck {
   ok: boolean;
@@ -61,16 +60,6 @@ export interface CommandOutcome extends CommandCheck {
   done: boolean;
   auditId: number;
   atMs: EpochMs;
-}
-
-export interface AuditRecord {
-  id: number;
-  atMs: EpochMs;
-  operator: string;
-  origin: CommandOrigin;
-  command: OperatorCommand;
-  outcome: 'accepted' | 'refused' | 'failed';
-  reason: string;
 }
 
 export interface ControlTransition {
@@ -193,11 +182,10 @@ export interface ControlApi {
   'control/check': { request: { command: OperatorCommand }; response: CommandCheck };
   /** Runs a command the operator confirmed; refusals come back as `ok: false` with the reason. */
   'control/command': {
-    request: { command: OperatorCommand; confirmed: true; operator?: string; origin?: 'console' | 'cli' };
+    request: { command: OperatorCommand; confirmed: true };
     response: CommandOutcome;
   };
   'control/acknowledge': { request: { alarmId: number }; response: { ok: boolean } };
-  'control/audit': { request: { limit?: number }; response: AuditRecord[] };
 }
 
 const empty = z.object({}).strict();
@@ -209,12 +197,9 @@ export const controlSchemas: { [K in keyof ControlApi]: z.ZodType<ControlApi[K][
     .object({
       command: operatorCommandSchema,
       confirmed: z.literal(true, 'must be true: the operator confirms every command'),
-      operator: z.string().min(1).max(80).optional(),
-      origin: z.enum(['console', 'cli']).optional(),
     })
     .strict(),
   'control/acknowledge': z.object({ alarmId: z.number().int().nonnegative() }).strict(),
-  'control/audit': z.object({ limit: z.number().int().min(1).max(10_000).optional() }).strict(),
 };
 
 export interface ControlEvents {
@@ -247,3 +232,11 @@ export function describeCommand(command: OperatorCommand): string {
       return 'cancel scheduled commands';
   }
 }
+
+/** Who may make each control call (see access.ts). */
+export const controlAccess: { [K in keyof ControlApi]: CallAccess } = {
+  'control/state': reads(),
+  'control/check': reads('operator'),
+  'control/command': changes('operator', { recentSignIn: true, auditedByHandler: true }),
+  'control/acknowledge': changes('operator'),
+};

@@ -1,6 +1,7 @@
 // The field calls of the API (see contract.ts): commands to field devices through the one
 // command path (validated, interlocked, read back, audited), the audit trail, and
 // commissioning — scan an endpoint, read a unit's decoded points, save a device to the site file.
+import { changes, reads, type CallAccess } from './access.ts';
 import { z } from 'zod';
 import {
   customPointSchema,
@@ -11,9 +12,7 @@ import {
 } from '../site/schema.ts';
 import type { Problem } from '../validation/problems.ts';
 import type { EpochMs } from '../units.ts';
-
-export const batteryModes = ['self-consumption', 'setpoint', 'grid-forming', 'standby'] as const;
-export type BatteryMode = (typeof batteryModes)[number];
+import { batteryModes } from './battery-modes.ts';
 
 const id = z.string().min(1);
 
@@ -47,18 +46,6 @@ export interface CommandResult {
   durationMs: number;
   /** Values read back from the device after the write, by point. */
   readBack: Record<string, number | string>;
-}
-
-export interface AuditRecord {
-  id: number;
-  timeMs: EpochMs;
-  actor: string;
-  kind: FieldCommand['kind'];
-  target: string;
-  command: FieldCommand;
-  status: CommandStatus;
-  reason: string | null;
-  durationMs: number;
 }
 
 export interface ScannedModel {
@@ -194,8 +181,8 @@ export interface FieldApi {
   'field/endpoints': { request: Record<string, never>; response: EndpointView[] };
   /** The site file that 'field/save-device' writes, and whether it can. */
   'field/site-file': { request: Record<string, never>; response: SiteFileView };
-  'field/command': { request: { command: FieldCommand; actor?: string }; response: CommandResult };
-  'field/audit': { request: { limit?: number; sinceMs?: number }; response: AuditRecord[] };
+  /** Runs a command on a device; the audit takes the actor from the caller's session. */
+  'field/command': { request: { command: FieldCommand }; response: CommandResult };
   /** Scans an endpoint's unit ids; progress arrives as 'field/scan-progress' events. */
   'field/scan': {
     request: {
@@ -244,15 +231,7 @@ export interface FieldApi {
 export const fieldSchemas: { [K in keyof FieldApi]: z.ZodType<FieldApi[K]['request']> } = {
   'field/endpoints': z.object({}).strict(),
   'field/site-file': z.object({}).strict(),
-  'field/command': z
-    .object({ command: fieldCommandSchema, actor: z.string().min(1).max(100).optional() })
-    .strict(),
-  'field/audit': z
-    .object({
-      limit: z.number().int().min(1).max(10_000).optional(),
-      sinceMs: z.number().int().nonnegative().optional(),
-    })
-    .strict(),
+  'field/command': z.object({ command: fieldCommandSchema }).strict(),
   'field/scan': z
     .object({
       scanId: z.string().min(1).max(100),
@@ -297,3 +276,16 @@ export interface FieldEvents {
   'field/command': CommandResult;
 }
 export const fieldEventNames = ['field/scan-progress', 'field/command'] as const;
+
+/** Who may make each field call (see access.ts). */
+export const fieldAccess: { [K in keyof FieldApi]: CallAccess } = {
+  'field/endpoints': reads(),
+  'field/site-file': reads(),
+  'field/command': changes('technician', { recentSignIn: true, auditedByHandler: true }),
+  'field/scan': changes('technician'),
+  'field/scan-cancel': changes('technician'),
+  'field/read-unit': reads('technician'),
+  'field/map-templates': reads(),
+  'field/read-points': reads('technician'),
+  'field/save-device': changes('technician'),
+};

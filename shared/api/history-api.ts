@@ -1,6 +1,7 @@
 // The history calls of the API (see contract.ts): time series at an automatic resolution, energy
 // per member by interval, hour, day or month, chunked exports and the historian's health.
 // Times are epoch ms; days and months are the site's local ones.
+import { reads, type CallAccess } from './access.ts';
 import { z } from 'zod';
 import type { EpochMs } from '../units.ts';
 
@@ -235,3 +236,14 @@ export const historySchemas: { [K in keyof HistoryApi]: z.ZodType<HistoryApi[K][
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type
 export interface HistoryEvents {}
 export const historyEventNames: ReadonlyArray<keyof HistoryEvents> = [];
+
+/** Who may make each history call (see access.ts). */
+export const historyAccess: { [K in keyof HistoryApi]: CallAccess } = {
+  'history/query': reads(),
+  'history/energy': reads(),
+  'history/export-start': reads(),
+  'history/export-next': reads(),
+  'history/export-cancel': reads(),
+  'history/status': reads(),
+  'history/series': reads(),
+};

@@ -64,6 +64,24 @@ export interface DeviceLive {
   readings: Partial<Record<Quantity, Reading>>;
 }
 
+/**
+ * A sum over devices some of which may be unknown. `valueKW` adds only the members that count
+ * (see shared/live/reading-quality.ts); `complete` is true only when none is missing, so a reader
+ * never takes the sum of what is left for the whole.
+ */
+export interface SumKW {
+  valueKW: number;
+  complete: boolean;
+  /** Ids of the members (site members or devices) whose reading does not count now. */
+  missing: string[];
+}
+
+/**
+ * The site as of one moment, built once from the poller's devices under one quality policy
+ * (electron/live/site-state.ts): what viewers see, and what the controller, the market preview and
+ * settlement read. Every derived figure carries a value only when its inputs count; a reading that
+ * does not count keeps its quality and time, with value null.
+ */
 export interface LiveSnapshot {
   timeMs: EpochMs;
   pcc: {
@@ -73,21 +91,29 @@ export interface LiveSnapshot {
     breakerClosed: Reading;
   } | null;
   totals: {
-    /** PV output of members and community PV, kW. */
-    pvKW: number;
-    /** Consumption of all members, kW (net metered members: net import plus own PV). */
-    loadKW: number;
+    /** PV output of members and community PV, kW (members metered by their PV inverter). */
+    pv: SumKW;
+    /** Consumption of the other members, kW (net metered members: their net import). */
+    load: SumKW;
     /** Battery pool AC power, positive when discharging, kW. */
-    batteryKW: number;
-    /** Energy-weighted state of charge of the pool, 0..1, or null when unknown. */
+    battery: SumKW;
+    /** Energy-weighted state of charge of the pool, 0..1; null unless every inverter's SoC counts. */
     socFraction: number | null;
+    /** Pool inverters whose state of charge does not count now. */
+    socMissing: string[];
+    /** Devices answering now: read in their last cycle, fresh, nothing refused. */
     devicesOnline: number;
     devicesTotal: number;
   };
   /** Net power at each member's meter, positive when importing, kW. */
   members: Record<string, Reading>;
-  /** Power each branch carries from parent to child, kW: measured at feeder heads, else summed from members. */
-  branches: Record<string, Reading & { measured: boolean }>;
+  /**
+   * Power each branch carries from parent to child, kW: measured at feeder heads, else summed
+   * from members. A summed flow with members below it unknown is the partial sum, quality
+   * 'stale', and names them in `missing`.
+   */
+  branches: Record<string, Reading & { measured: boolean; missing: string[] }>;
   batteries: Record<string, { powerKW: Reading; socFraction: Reading }>;
+  /** Every device with its readings aged by the quality policy (a good reading past its freshness is stale). */
   devices: DeviceLive[];
 }

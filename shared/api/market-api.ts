@@ -1,6 +1,7 @@
 // The market calls of the API (see contract.ts): the current settlement interval cleared as a
 // preview from live readings (supply and demand curves, clearing price, trades), the presets, and
 // the site's market settings — read, validated and saved to the site file.
+import { changes, reads, type CallAccess } from './access.ts';
 import { z } from 'zod';
 import type {
   BranchFlow,
@@ -162,3 +163,12 @@ export interface MarketEvents {
   'market/settings': MarketSettingsView;
 }
 export const marketEventNames: ReadonlyArray<keyof MarketEvents> = ['market/preview', 'market/settings'];
+
+/** Who may make each market call (see access.ts). */
+export const marketAccess: { [K in keyof MarketApi]: CallAccess } = {
+  'market/preview': reads(),
+  'market/settings': reads(),
+  'market/presets': reads(),
+  'market/validate-settings': reads(),
+  'market/save-settings': changes('admin'),
+};

@@ -1,20 +1,51 @@
 // The settlement calls of the API (see contract.ts): the ledger's state, members' figures and
 // statements, the virtual storage beside the physical pool, site KPIs over any period, and the
 // manager's re-settlement of a past interval after correcting its data.
+import { changes, reads, type CallAccess } from './access.ts';
 import { z } from 'zod';
 import type { SiteKpis } from '../settlement/site-kpis.ts';
 import type { MemberStatement } from '../settlement/statement.ts';
 import type { IntervalMode } from '../settlement/interval-energy.ts';
 
+/** The ledger's signing key as verify found it (ledger-key.ts). */
+export interface LedgerKeyCheck {
+  ledgerId: string;
+  /** SHA-256 of the raw Ed25519 public key beside the ledger, hex in groups of four. */
+  fingerprint: string;
+  /**
+   * This machine's key store holds the ledger's private key and it is the public key's pair
+   * ('matches'), holds none for the ledger ('absent', as on an auditor's machine: compare the
+   * fingerprint with the statements), or holds another ('differs': verify fails).
+   */
+  keyStore: 'matches' | 'absent' | 'differs';
+  keyStoreLocation: string;
+  /** The head the current key first signed (0 for a ledger that had its key from the start). */
+  signedFromSeq: number;
+  /** Keys the ledger had before (a lost key replaced), with the last entry each vouches for. */
+  previousKeys: Array<{ fingerprint: string; untilSeq: number }>;
+}
+
 export type LedgerVerifyResult =
-  | { ok: true; entries: number; headHash: string; headLag: number }
+  | {
+      ok: true;
+      entries: number;
+      headHash: string;
+      /** The entry the signed head names, and how many entries follow it unsigned (after a crash). */
+      headSeq: number;
+      headLag: number;
+      key: LedgerKeyCheck | null;
+      /** Things an auditor should know that do not make the ledger wrong (a key replaced, …). */
+      warnings: string[];
+    }
   | {
       ok: false;
       entries: number;
+      /** The first entry that is not as written or does not balance. */
       seq: number;
       intervalStartMs: number | null;
       kind: string;
       problem: string;
+      key: LedgerKeyCheck | null;
     };
 
 export interface SettlementStatus {
@@ -63,6 +94,8 @@ export interface MembersOverview {
   toMs: number;
   currency: string;
   members: MemberPeriodSummary[];
+  /** The ledger these figures come from, as last verified: a view says plainly when it failed. */
+  verification: LedgerVerifyResult;
 }
 
 export interface MemberIntervalRow {
@@ -158,7 +191,10 @@ export interface SettlementApi {
   'settlement/members': { request: { fromMs: number; toMs: number }; response: MembersOverview };
   'settlement/member': { request: { member: string; fromMs: number; toMs: number }; response: MemberDetail };
   'settlement/storage': { request: { fromMs: number; toMs: number }; response: StorageOverview };
-  'settlement/kpis': { request: { fromMs: number; toMs: number }; response: SiteKpis };
+  'settlement/kpis': {
+    request: { fromMs: number; toMs: number };
+    response: SiteKpis & { verification: LedgerVerifyResult };
+  };
   'settlement/intervals': {
     request: { fromMs: number; toMs: number; limit?: number };
     response: SettledIntervalRow[];
@@ -180,6 +216,7 @@ export interface SettlementApi {
     };
     response: ResettleResult;
   };
+  /** Verifies the whole ledger again (views otherwise show the result kept since the last entry). */
   'settlement/verify': { request: Record<string, never>; response: LedgerVerifyResult };
 }
 
@@ -240,3 +277,16 @@ export const settlementEventNames: ReadonlyArray<keyof SettlementEvents> = [
   'settlement/settled',
   'settlement/alarm',
 ];
+
+/** Who may make each settlement call (see access.ts). */
+export const settlementAccess: { [K in keyof SettlementApi]: CallAccess } = {
+  'settlement/status': reads(),
+  'settlement/members': reads(),
+  'settlement/member': reads(),
+  'settlement/storage': reads(),
+  'settlement/kpis': reads(),
+  'settlement/intervals': reads(),
+  'settlement/statement': reads(),
+  'settlement/resettle': changes('admin', { recentSignIn: true }),
+  'settlement/verify': reads(),
+};

@@ -1,5 +1,6 @@
 // Calls on the built-in simulator, for demonstrations and training on a simulated site: cut or
 // restore the grid, change the weather. A console on real devices refuses them.
+import { changes, reads, type CallAccess } from './access.ts';
 import { z } from 'zod';
 
 export const simWeathers = ['clear', 'cloudy', 'storm'] as const;
@@ -10,6 +11,22 @@ export interface SimulatorState {
   simulated: boolean;
   gridAvailable: boolean | null;
   weather: SimWeather | null;
+  /**
+   * Values the simulator clamped to their registers' range (it never stops on one), while any
+   * is out of range; absent when none is.
+   */
+  outOfRange?: SimRangeAlarm[];
+}
+
+export interface SimRangeAlarm {
+  device: string;
+  /** The SunSpec point (`203.W`) or custom point name. */
+  point: string;
+  /** What the physics asked for; null when not a finite number. */
+  value: number | null;
+  /** What the register shows instead; null: not implemented. */
+  shown: number | null;
+  sinceMs: number;
 }
 
 export interface SimulatorApi {
@@ -26,3 +43,10 @@ export const simulatorSchemas: { [K in keyof SimulatorApi]: z.ZodType<SimulatorA
 
 export type SimulatorEvents = Record<never, never>;
 export const simulatorEventNames = [] as const;
+
+/** Who may make each simulator call (see access.ts). */
+export const simulatorAccess: { [K in keyof SimulatorApi]: CallAccess } = {
+  'simulator/state': reads(),
+  'simulator/grid': changes('operator'),
+  'simulator/weather': changes('operator'),
+};

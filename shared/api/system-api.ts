@@ -1,4 +1,5 @@
 // System and live calls: what the console is, the site it runs, the live snapshot.
+import { reads, type CallAccess } from './access.ts';
 import { z } from 'zod';
 import type { SiteFile } from '../site/schema.ts';
 import type { LiveSnapshot } from './live.ts';
@@ -48,3 +49,11 @@ export interface SystemEvents {
   'live/snapshot': LiveSnapshot;
 }
 export const systemEventNames = ['live/snapshot'] as const;
+
+/** Who may make each system call (see access.ts). */
+export const systemAccess: { [K in keyof SystemApi]: CallAccess } = {
+  'system/info': reads(),
+  'site/get': reads(),
+  'live/snapshot': reads(),
+  'history/recent': reads(),
+};

@@ -1,6 +1,6 @@
 // The grid as the market's fallback: energy no local trade takes is imported or exported at the
 // time-of-use tariff; with no grid (islanded or off-grid) it is unserved or curtailed instead.
-import { zoneOffsetMinutes } from '../time/zone.ts';
+import { localMinuteOfDay } from '../time/zone.ts';
 import type { GridTariff } from './clear-input.ts';
 
 export interface GridExchange {
@@ -32,8 +32,7 @@ export interface TimeOfUseTariff {
 
 /** The grid prices in force at the start of an interval, in the site's timezone. */
 export function tariffAt(tariff: TimeOfUseTariff, startMs: number, timeZone: string): GridTariff {
-  const localMs = startMs + zoneOffsetMinutes(timeZone, startMs) * 60_000;
-  const minute = Math.floor((((localMs % 86_400_000) + 86_400_000) % 86_400_000) / 60_000);
+  const minute = localMinuteOfDay(startMs, timeZone);
   for (const period of tariff.periods) {
     const from = minuteOfDay(period.from);
     const to = minuteOfDay(period.to);

@@ -1,13 +1,12 @@
 // The site's market settings as the console applies them: the platform preset with the site's
 // overrides (mechanism, pricing, fees, fixed-rate designations, the pool's price and sharing
-// rule) and members' standing orders and preferences, turned into one interval's orders; and the
-// checks that need the whole site (member ids) or that only warn (a setting the mechanism ignores).
-// The live preview and settlement both clear by these rules, so the console never shows one
-// price and bills another.
+// rule) and members' standing orders and preferences; and the checks that need the whole site
+// (member ids) or that only warn (a setting the mechanism ignores). One interval's orders are built
+// from these by shared/market/interval-market.ts, for the live preview and settlement alike.
 import type { MarketSettings, MemberMarketSettings, SiteFile } from '../site/schema.ts';
 import type { Problem } from '../validation/problems.ts';
 import type { ClearInput } from './clear-input.ts';
-import { ordersFromMeteredEnergy, type MeteredInterval, type MeteredMember } from './metered-orders.ts';
+import type { MeteredMember } from './metered-orders.ts';
 import { marketPresets, type MarketPreset } from './presets.ts';
 
 export interface EffectiveMarket {
@@ -95,23 +94,6 @@ export function effectiveMarket(settings: MarketSettings): EffectiveMarket {
   const members = settings.members ?? {};
   for (const id of Object.keys(members)) overridden.push(`members.${id}`);
   return { preset, designatedMembers, members, overridden };
-}
-
-/**
- * An interval's order book from members' metered net energy under the site's settings: the
- * preset's prices, each member's standing order where it has one, and the fixed-rate members.
- */
-export function siteMarketInput(
-  market: EffectiveMarket,
-  metered: Omit<MeteredInterval, 'preset'>,
-): ClearInput {
-  const input = ordersFromMeteredEnergy({
-    ...metered,
-    members: withStandingTerms(market, metered.members),
-    preset: market.preset,
-  });
-  designateFixedRate(input, market.designatedMembers);
-  return input;
 }
 
 /** Members' metered energy with their standing order and preferences where the interval has none. */

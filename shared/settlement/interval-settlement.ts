@@ -1,34 +1,25 @@
 // Settles one interval from its metered energies: members' surplus and deficits move through the
 // virtual storage first (own accounts, then the pool), what is left clears in the site's market
-// preset, the rest settles against the grid (or, islanded, is unserved or curtailed), and every
+// preset, the rest settles against the grid (or, islanded, is unserved or curtailed) — all of it
+// the interval market the live preview shows (shared/market/interval-market.ts) — and every
 // amount of money is booked from a payer to a payee. Pure: the same energies and opening state
 // always give the same record, which is what makes re-running a settlement safe.
-import {
-  clearMarket,
-  marketNetwork,
-  ordersFromMeteredEnergy,
-  priceFrom,
-  settleMembers,
-  tariffAt,
-  type MarketPreset,
-  type MeteredMember,
-  type NetworkInput,
-} from '../market/index.ts';
-import type { Member, SiteFile } from '../site/schema.ts';
+import type { MarketPreset } from '../market/index.ts';
+import { intervalMarket, intervalMarketSetup, type IntervalMarketSetup } from '../market/interval-market.ts';
+import type { SiteFile } from '../site/schema.ts';
 import {
   closeAllowanceYear,
-  localYear,
   openAllowanceYear,
   useAllowance,
   yearStartMs,
   type AllowanceState,
   type Payback,
 } from '../storage/allowance.ts';
-import { storageSettings, type VirtualStorageSettings } from '../storage/storage-settings.ts';
-import { settlePool, type HolderMovement, type StorageState } from '../storage/virtual-storage.ts';
+import type { HolderMovement, StorageState } from '../storage/virtual-storage.ts';
+import { localYear } from '../time/zone.ts';
 import type { IntervalEnergies, IntervalMode } from './interval-energy.ts';
-import { designateFixedRate, type EffectiveMarket } from '../market/site-settings.ts';
-import { siteMarket, withMemberTerms } from './site-market.ts';
+import { siteMarket } from './site-market.ts';
+import { MS_PER_MINUTE } from '../units.ts';
 
 /** What carries from one interval to the next: the virtual storage and the allowance year. */
 export interface SettlementState {
@@ -204,15 +195,9 @@ export interface IntervalKpi {
   savings: number;
 }
 
-export interface SettlementSetup {
-  site: SiteFile;
-  storage: VirtualStorageSettings;
+/** The interval market's setup (shared/market/interval-market.ts) and the preset it clears by. */
+export interface SettlementSetup extends IntervalMarketSetup {
   preset: MarketPreset;
-  /** The site's market settings in effect (preset with overrides, standing terms, designations). */
-  market: EffectiveMarket;
-  network: NetworkInput;
-  roster: string[];
-  members: ReadonlyMap<string, Member>;
 }
 
 export class SettlementSetupError extends Error {
@@ -220,29 +205,19 @@ export class SettlementSetupError extends Error {
 }
 
 export function settlementSetup(site: SiteFile): SettlementSetup {
-  let market: EffectiveMarket;
+  let setup: IntervalMarketSetup;
   try {
-    market = siteMarket(site);
+    setup = intervalMarketSetup(site, siteMarket(site));
   } catch (error) {
     throw new SettlementSetupError((error as Error).message);
   }
-  return {
-    site,
-    storage: storageSettings(site),
-    preset: market.preset,
-    market,
-    network: marketNetwork(site.topology),
-    roster: site.members.map((m) => m.id).sort(),
-    members: new Map(site.members.map((m) => [m.id, m])),
-  };
+  return { ...setup, preset: setup.market.preset };
 }
 
 export interface SettleOptions {
   /** Extra flags, e.g. 'late' when settled at the bound without every reading. */
   flags?: string[];
 }
-
-const EPSILON_KWH = 1e-9;
 
 export function settleInterval(
   setup: SettlementSetup,
@@ -252,33 +227,24 @@ export function settleInterval(
 ): IntervalSettlement {
   const { site, storage, preset } = setup;
   const timeZone = site.site.timezone;
-  const tariff = tariffAt({ periods: site.tariff.periods }, energies.startMs, timeZone);
-  const gridAvailable = energies.mode === 'grid-connected';
-  const poolPrice = priceFrom(preset.community?.price ?? { gridSpreadFraction: 0.5 }, tariff);
 
   // Members' net energy: the market and the pool both work on the interval's net, as net metering does.
   const metered = new Map<string, { importKWh: number; exportKWh: number; complete: boolean }>();
   for (const id of setup.roster) metered.set(id, { importKWh: 0, exportKWh: 0, complete: false });
   for (const m of energies.members) metered.set(m.member, m);
   const incompleteMembers = [...metered].filter(([, m]) => !m.complete).map(([id]) => id);
-  const surplus = new Map<string, number>();
-  const deficit = new Map<string, number>();
-  for (const [id, m] of metered) {
-    const net = m.exportKWh - m.importKWh;
-    if (net > EPSILON_KWH) surplus.set(id, net);
-    else if (net < -EPSILON_KWH) deficit.set(id, -net);
-  }
 
-  const pool = settlePool(storage, opening.storage, {
+  const interval = intervalMarket(setup, {
+    startMs: energies.startMs,
+    minutes: energies.minutes,
     mode: energies.mode,
-    chargedKWh: energies.pool.chargedKWh,
-    dischargedKWh: energies.pool.dischargedKWh,
-    socStart: energies.pool.socStart,
-    socEnd: energies.pool.socEnd,
-    capacityKWh: energies.pool.capacityKWh,
-    surplusKWh: surplus,
-    deficitKWh: deficit,
+    netKWh: new Map([...metered].map(([id, m]) => [id, m.exportKWh - m.importKWh])),
+    pool: energies.pool,
+    storage: opening.storage,
   });
+  const { tariff, gridAvailable, pool, input, result: cleared, members: settled } = interval;
+  const poolPrice = interval.poolPricePerKWh;
+  const deficit = interval.deficitKWh;
 
   // The allowance year: open it on its first interval, close the previous one after a gap.
   const paybacks: Payback[] = [];
@@ -290,37 +256,6 @@ export function settleInterval(
     }
     allowance ??= openAllowanceYear(storage.allowance, energies.startMs, timeZone);
   } else allowance = null;
-
-  // The market clears what the pool did not take or supply.
-  const meteredMembers: MeteredMember[] = [...metered.keys()].map((id) => {
-    const f = pool.members.get(id);
-    const net =
-      (surplus.get(id) ?? 0) - (f?.intoPoolKWh ?? 0) - ((deficit.get(id) ?? 0) - (f?.fromPoolKWh ?? 0));
-    const member = setup.members.get(id);
-    const m: MeteredMember = withMemberTerms(setup.market, { id, netKWh: net });
-    if (member) {
-      m.category = member.category;
-      m.priorityTier = member.priorityTier;
-      m.bus = member.bus;
-    }
-    return m;
-  });
-  // A grid-connected interval exchanged energy with the grid whatever the preset's fallback:
-  // someone pays the supplier for it, so it settles against the grid.
-  const marketPreset =
-    gridAvailable && preset.fallback === 'none' ? { ...preset, fallback: 'grid' as const } : preset;
-  const input = ordersFromMeteredEnergy({
-    members: meteredMembers,
-    preset: marketPreset,
-    tariff,
-    interval: { start: new Date(energies.startMs).toISOString(), minutes: energies.minutes },
-    gridAvailable,
-    network: setup.network,
-    roster: setup.roster,
-  });
-  designateFixedRate(input, setup.market.designatedMembers);
-  const cleared = clearMarket(input);
-  const settled = new Map(settleMembers(input, cleared).map((s) => [s.member, s]));
 
   const members: MemberLine[] = [];
   const lineIds = [
@@ -377,7 +312,7 @@ export function settleInterval(
   }
 
   // The year closes on the interval that reaches its end; the payback is on that interval's bill.
-  const endMs = energies.startMs + energies.minutes * 60_000;
+  const endMs = energies.startMs + energies.minutes * MS_PER_MINUTE;
   if (allowance && storage.allowance && endMs >= yearStartMs(allowance.year + 1, timeZone)) {
     const closing = closeAllowanceYear(allowance, storage.allowance);
     for (const p of closing) {

@@ -4,7 +4,8 @@
 // and the savings against buying and selling with the grid alone. Pure: the CLI, the console and
 // the tests make identical statements from identical ledgers.
 import { memberLineFields, type IntervalSettlement, type MemberLine } from './interval-settlement.ts';
-import { localDate, monthRange } from './settlement-period.ts';
+import { localDate } from '../time/zone.ts';
+import { monthRange } from './settlement-period.ts';
 import type { SiteSnapshot } from './site-snapshot.ts';
 
 /** One ledger entry about an interval of the month, decoded. */
@@ -27,6 +28,22 @@ export interface StatementMoneyLine {
   /** Positive is paid by the member, negative received. */
   amount: number;
   pricePerKWh: number | null;
+}
+
+/**
+ * The verified, signed ledger head a statement was made under, so an auditor can check it offline:
+ * the Ed25519 signature (base64) is over the UTF-8 text
+ * `commonwatt.ledger-head/1\n<ledgerId>\n<headSeq>\n<headHash>\n<durability>` with the raw
+ * public key (base64), whose SHA-256 is the fingerprint.
+ */
+export interface LedgerAttestation {
+  ledgerId: string;
+  headSeq: number;
+  headHash: string;
+  durability: 'power-loss' | 'process';
+  signature: string;
+  publicKey: string;
+  fingerprint: string;
 }
 
 export interface MemberStatement {
@@ -84,6 +101,8 @@ export interface MemberStatement {
   }>;
   daily: Array<{ date: string; importKWh: number; exportKWh: number; netCost: number; gridOnlyCost: number }>;
   ledger: { entries: number; firstSeq: number | null; lastSeq: number | null; lastHash: string | null };
+  /** The verified head it was made under; null when made without verifying (tests, tools). */
+  attestation: LedgerAttestation | null;
 }
 
 export function zeroTotals(): LineTotals {
@@ -264,6 +283,7 @@ export function buildMemberStatement(
       lastSeq: seqs.length ? Math.max(...seqs) : null,
       lastHash: lastEntry?.hash ?? null,
     },
+    attestation: null,
   };
 }
 

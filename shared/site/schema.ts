@@ -1,6 +1,8 @@
 // The site file, format `commonwatt.site/1`: one JSON document that describes a community
 // microgrid — its grid connection, radial topology, members, field devices and tariffs.
 // Shape is checked here with zod; cross-references and topology in `validate-site.ts`.
+// Every object is strict: an unknown key is an error with its path, never silently dropped, so a
+// typo such as `shedRelais` cannot leave the clinic without its shed relay.
 import { z } from 'zod';
 import {
   auctionMechanisms,
@@ -10,15 +12,36 @@ import {
   sharingRules,
 } from '../market/clear-input.ts';
 import { marketPresets, presetIds, type MarketPreset, type PriceRule } from '../market/presets.ts';
+import { virtualStorageSettingsSchema } from '../storage/storage-settings.ts';
 
 const id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'must be an id of letters, digits, _ . -');
 const positive = (unit: string) => z.number().positive(`must be a positive number of ${unit}`);
 const nonNegative = (unit: string) => z.number().nonnegative(`must be zero or a positive number of ${unit}`);
 
-export const siteInfoSchema = z.object({
+/**
+ * An IANA time zone (`Europe/Lisbon`, `UTC`): what the runtime's Intl knows, aliases included. A
+ * bare offset (`+01:00`) is refused although newer Intl accepts it: it has no daylight-saving rules,
+ * and local intervals and tariffs follow the site's clocks.
+ */
+export function isIanaTimeZone(zone: string): boolean {
+  if (/^[+-]/.test(zone)) return false;
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const timezone = z
+  .string()
+  .min(1)
+  .refine(isIanaTimeZone, { error: 'must be an IANA time zone such as Europe/Lisbon or UTC' });
+
+export const siteInfoSchema = z.strictObject({
   id,
   name: z.string().min(1),
-  timezone: z.string().min(1),
+  timezone,
   latitude: z.number().min(-90).max(90),
   longitude: z.number().min(-180).max(180),
   currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as EUR'),
@@ -27,9 +50,9 @@ export const siteInfoSchema = z.object({
 });
 
 export const gridSchema = z.discriminatedUnion('kind', [
-  z.object({
+  z.strictObject({
     kind: z.literal('connected'),
-    pcc: z.object({
+    pcc: z.strictObject({
       bus: id,
       meter: id,
       breaker: id,
@@ -37,16 +60,16 @@ export const gridSchema = z.discriminatedUnion('kind', [
       ratingA: positive('amperes'),
     }),
   }),
-  z.object({ kind: z.literal('off-grid') }),
+  z.strictObject({ kind: z.literal('off-grid') }),
 ]);
 
-export const busSchema = z.object({
+export const busSchema = z.strictObject({
   id,
   name: z.string().min(1).optional(),
   kind: z.enum(['pcc', 'feeder-head', 'node']).default('node'),
 });
 
-export const branchSchema = z.object({
+export const branchSchema = z.strictObject({
   id,
   from: id,
   to: id,
@@ -57,7 +80,7 @@ export const branchSchema = z.object({
   meter: id.optional(),
 });
 
-export const topologySchema = z.object({
+export const topologySchema = z.strictObject({
   root: id,
   buses: z.array(busSchema).min(1),
   branches: z.array(branchSchema),
@@ -78,7 +101,7 @@ export const loadProfileSchema = z.enum([
 ]);
 export type LoadProfile = z.infer<typeof loadProfileSchema>;
 
-export const memberSchema = z.object({
+export const memberSchema = z.strictObject({
   id,
   name: z.string().min(1),
   category: memberCategorySchema,
@@ -97,14 +120,14 @@ export const memberSchema = z.object({
 });
 export type Member = z.infer<typeof memberSchema>;
 
-export const endpointSchema = z.object({
+export const endpointSchema = z.strictObject({
   host: z.string().min(1),
   port: z.number().int().min(1).max(65535),
   unitId: z.number().int().min(0).max(255),
 });
 export type Endpoint = z.infer<typeof endpointSchema>;
 
-export const customPointSchema = z.object({
+export const customPointSchema = z.strictObject({
   name: z.string().min(1),
   address: z.number().int().min(0).max(65535),
   function: z.enum(['holding', 'input']).default('holding'),
@@ -119,12 +142,12 @@ export const customPointSchema = z.object({
 export type CustomPoint = z.infer<typeof customPointSchema>;
 
 export const registerMapSchema = z.discriminatedUnion('type', [
-  z.object({
+  z.strictObject({
     type: z.literal('sunspec'),
     /** Base address of the SunSpec map; discovered at 40000, 0 and 50000 when absent. */
     base: z.number().int().min(0).max(65535).optional(),
   }),
-  z.object({ type: z.literal('custom'), points: z.array(customPointSchema).min(1) }),
+  z.strictObject({ type: z.literal('custom'), points: z.array(customPointSchema).min(1) }),
 ]);
 export type RegisterMap = z.infer<typeof registerMapSchema>;
 
@@ -139,7 +162,7 @@ export const deviceKindSchema = z.enum([
 ]);
 export type DeviceKind = z.infer<typeof deviceKindSchema>;
 
-export const deviceSchema = z.object({
+export const deviceSchema = z.strictObject({
   id,
   name: z.string().min(1).optional(),
   kind: deviceKindSchema,
@@ -159,7 +182,7 @@ export const deviceSchema = z.object({
 });
 export type Device = z.infer<typeof deviceSchema>;
 
-export const gatewaySchema = z.object({
+export const gatewaySchema = z.strictObject({
   id,
   name: z.string().min(1).optional(),
   host: z.string().min(1),
@@ -168,21 +191,21 @@ export const gatewaySchema = z.object({
 
 const clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time of day HH:MM');
 
-export const tariffPeriodSchema = z.object({
+export const tariffPeriodSchema = z.strictObject({
   from: clock,
   to: clock,
   importPricePerKWh: nonNegative('currency per kWh'),
   exportPricePerKWh: nonNegative('currency per kWh'),
 });
 
-export const tariffSchema = z.object({
+export const tariffSchema = z.strictObject({
   /** Time-of-use periods in the site's timezone; together they must cover the whole day. */
   periods: z.array(tariffPeriodSchema).min(1),
   gridCO2KgPerKWh: nonNegative('kg CO2 per kWh').default(0.4),
 });
 export type Tariff = z.infer<typeof tariffSchema>;
 
-export const batteryPoolSchema = z.object({
+export const batteryPoolSchema = z.strictObject({
   inverters: z.array(id).min(1),
   /** Hours of essential-load consumption kept in reserve for islanding; never allocatable. */
   reserveHours: nonNegative('hours').default(4),
@@ -218,10 +241,10 @@ export type MemberMarketSettings = z.infer<typeof memberMarketSchema>;
 /**
  * The community market: one of the platform presets (shared/market/presets.ts) and the site's
  * overrides of it. Every override is optional; absent, the preset's own setting holds. Other
- * parts keep their own blocks here (e.g. `virtualStorage`), so unknown keys pass.
+ * parts keep their own blocks here (`virtualStorage`, `settlement`); any other key is an error.
  */
 export const marketSettingsSchema = z
-  .object({
+  .strictObject({
     preset: z
       .enum(presetIds, { error: `must be one of the platform presets: ${presetIds.join(', ')}` })
       .default('brooklyn'),
@@ -249,8 +272,17 @@ export const marketSettingsSchema = z
       .optional(),
     /** Standing orders and producer preferences, by member id. */
     members: z.record(id, memberMarketSchema).optional(),
+    /** The virtual storage's settings (shared/storage/storage-settings.ts). */
+    virtualStorage: virtualStorageSettingsSchema.optional(),
+    /** When settlement books each interval (electron/market/live-settlement.ts), in seconds/hours. */
+    settlement: z
+      .strictObject({
+        delaySeconds: nonNegative('seconds').optional(),
+        lateBoundSeconds: nonNegative('seconds').optional(),
+        maxCatchUpHours: positive('hours').optional(),
+      })
+      .optional(),
   })
-  .loose()
   .superRefine((market, ctx) => {
     // A mechanism needs its price from the preset or the override; say which one is missing.
     const preset = marketPresets[market.preset] as MarketPreset | undefined;
@@ -275,7 +307,7 @@ export const marketSettingsSchema = z
   });
 export type MarketSettings = z.infer<typeof marketSettingsSchema>;
 
-export const siteFileSchema = z.object({
+export const siteFileSchema = z.strictObject({
   format: z.literal('commonwatt.site/1'),
   site: siteInfoSchema,
   grid: gridSchema,

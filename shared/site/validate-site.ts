@@ -1,12 +1,13 @@
 // Loads a site document: shape by zod, then every cross-reference and the radial topology,
 // each problem as `json.path: message` so a technician can fix the file in one pass.
-import { check, type Checked, type Problem } from '../validation/problems.ts';
+import type { z } from 'zod';
+import { pathToString, type Checked, type Problem } from '../validation/problems.ts';
 import { siteFileSchema, type DeviceKind, type SiteFile } from './schema.ts';
 import { buildRadialTree } from './topology.ts';
 import { marketSettingsFindings } from '../market/site-settings.ts';
 
 export function validateSite(input: unknown): Checked<SiteFile> {
-  const shaped = check(siteFileSchema, input);
+  const shaped = checkShape(input);
   if (!shaped.ok) {
     // Report reference and topology problems too where the document is whole enough to check,
     // so one run of `validate` lists everything to fix.
@@ -22,6 +23,24 @@ export function validateSite(input: unknown): Checked<SiteFile> {
   // Member ids in the market block (standing orders, preferences, fixed-rate designations).
   const problems = [...crossCheck(shaped.value), ...marketSettingsFindings(shaped.value).problems];
   return problems.length > 0 ? { ok: false, problems } : shaped;
+}
+
+/**
+ * Shape by zod, with each unknown key reported at its own path (`members[3].shedRelais`) rather
+ * than at the object that holds it, so the message points at the line to fix.
+ */
+function checkShape(input: unknown): Checked<SiteFile> {
+  const result = siteFileSchema.safeParse(input);
+  if (result.success) return { ok: true, value: result.data };
+  return { ok: false, problems: result.error.issues.flatMap(problemsOfIssue) };
+}
+
+function problemsOfIssue(issue: z.core.$ZodIssue): Problem[] {
+  if (issue.code !== 'unrecognized_keys') return [{ path: pathToString(issue.path), message: issue.message }];
+  return issue.keys.map((key) => ({
+    path: pathToString([...issue.path, key]),
+    message: `unknown key '${key}': not part of the site format (a misspelt key?)`,
+  }));
 }
 
 function duplicates<T extends { id: string }>(items: readonly T[], path: string, problems: Problem[]): void {

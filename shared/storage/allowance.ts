@@ -2,7 +2,7 @@
 // community's part of the pool free of charge; at the end of the year the community pays back
 // what the member left unused. Years are calendar years in the site's timezone; a member who
 // joins (or a site that starts settling) mid-year is granted the remaining fraction of the year.
-import { zoneOffsetMinutes } from '../time/zone.ts';
+import { localMidnightMs, localYear } from '../time/zone.ts';
 
 export interface AllowanceState {
   year: number;
@@ -23,17 +23,9 @@ export interface Payback {
   amount: number;
 }
 
-/** The calendar year of `timeMs` in the site's timezone. */
-export function localYear(timeMs: number, timeZone: string): number {
-  return new Date(timeMs + zoneOffsetMinutes(timeZone, timeMs) * 60_000).getUTCFullYear();
-}
-
 /** The instant local midnight of 1 January of `year` begins (epoch ms). */
 export function yearStartMs(year: number, timeZone: string): number {
-  const naive = Date.UTC(year, 0, 1);
-  // The offset at local midnight equals the offset just before or after it except across a
-  // transition, which never falls on New Year's midnight in any zone in use.
-  return naive - zoneOffsetMinutes(timeZone, naive) * 60_000;
+  return localMidnightMs(year, 0, 1, timeZone);
 }
 
 /** The state for the year of `startMs`, granting each member the rest of the year's allowance. */

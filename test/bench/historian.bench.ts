@@ -348,10 +348,15 @@ function queries(dir: string) {
   );
   reader.db.close();
 
-  // Bytes per row of each kind, to size the steady state: raw samples from the ingest bench's file.
+  // Bytes per row of each kind, to size the steady state: raw samples measured on the historian's
+  // own file from the ingest bench (its sample and sample_by_time tables), not on the baseline's.
   const longTermRows = rows - minuteRows;
   const bytesPerRollupRow = bytes / rows;
-  const rawBytesPerRow = rawSampleBytes(dir);
+  const rawBytesPerRow = rawSampleBytes(path.join(dir, 'historian', 'historian.db'), [
+    'sample',
+    'sample_by_time',
+  ]);
+  const baselineBytesPerRow = rawSampleBytes(path.join(dir, 'raw.db'), ['sample']);
   const longTermPerMeterYear = (longTermRows * bytesPerRollupRow) / METERS;
   // A member meter polled every 2 s: 6 quantities; rollups of all 6 (the bench generated 3).
   const rawPerMeter14Days = 6 * ((14 * 86_400) / 2) * rawBytesPerRow;
@@ -369,6 +374,7 @@ function queries(dir: string) {
     oneYearChartAutoMs: year,
     bytesPerRollupRow: round(bytesPerRollupRow, 1),
     bytesPerRawSample: round(rawBytesPerRow, 1),
+    baselineBytesPerRawSample: round(baselineBytesPerRow, 1),
     longTermRollupsMBPerMeterYear3Series: round(longTermPerMeterYear / 1e6, 2),
     longTermRollupsMBPerMeterYear6Series: round((2 * longTermPerMeterYear) / 1e6, 2),
     steadyStateMBPerMeter: round(
@@ -378,13 +384,30 @@ function queries(dir: string) {
   };
 }
 
-function rawSampleBytes(dir: string): number {
-  const db = new Database(path.join(dir, 'raw.db'), { readonly: true });
-  const n = (db.prepare('SELECT count(*) AS n FROM sample').get() as { n: number }).n;
-  const pages = db.pragma('page_count', { simple: true }) as number;
-  const size = db.pragma('page_size', { simple: true }) as number;
-  db.close();
-  return (pages * size) / n;
+/**
+ * Bytes per raw sample in `file`: the pages of the tables (and their indexes) that hold raw
+ * samples, over the samples in `sample`. Counted per table with dbstat, so the other tables of the
+ * historian's file (series, rollups, batches) do not inflate the figure.
+ */
+function rawSampleBytes(file: string, tables: readonly string[]): number {
+  const db = new Database(file, { readonly: true });
+  try {
+    const n = (db.prepare('SELECT count(*) AS n FROM sample').get() as { n: number }).n;
+    const marks = tables.map(() => '?').join(', ');
+    const names = (
+      db.prepare(`SELECT name FROM sqlite_schema WHERE tbl_name IN (${marks})`).all(...tables) as Array<{
+        name: string;
+      }>
+    ).map((r) => r.name);
+    const { bytes } = db
+      .prepare(
+        `SELECT coalesce(sum(pgsize), 0) AS bytes FROM dbstat WHERE name IN (${names.map(() => '?').join(', ')})`,
+      )
+      .get(...names) as { bytes: number };
+    return bytes / n;
+  } finally {
+    db.close();
+  }
 }
 
 export default async function historianBench(): Promise<Record<string, unknown>> {

@@ -46,21 +46,22 @@ describe('console in the browser', () => {
   it('renders the 3D topology on a WebGL canvas', async () => {
     const canvas = page.locator('[data-testid=topology] canvas');
     await canvas.waitFor();
-    await page.waitForTimeout(500);
     // Count distinct colours in the rendered frame: an empty or failed canvas has one or two.
-    const colours = await canvas.evaluate((el: HTMLCanvasElement) => {
-      const gl = el.getContext('webgl2') ?? el.getContext('webgl');
-      if (!gl) return -1;
-      const w = gl.drawingBufferWidth;
-      const h = gl.drawingBufferHeight;
-      const pixels = new Uint8Array(w * h * 4);
-      gl.readPixels(0, 0, w, h, gl.RGBA, gl.UNSIGNED_BYTE, pixels);
-      const seen = new Set<number>();
-      for (let i = 0; i < pixels.length; i += 4 * 97)
-        seen.add((pixels[i]! << 16) | (pixels[i + 1]! << 8) | pixels[i + 2]!);
-      return seen.size;
-    });
-    expect(colours).toBeGreaterThan(20);
+    // Polled until the scene has drawn, rather than after a fixed wait.
+    const colours = () =>
+      canvas.evaluate((el: HTMLCanvasElement) => {
+        const gl = el.getContext('webgl2') ?? el.getContext('webgl');
+        if (!gl) return -1;
+        const w = gl.drawingBufferWidth;
+        const h = gl.drawingBufferHeight;
+        const pixels = new Uint8Array(w * h * 4);
+        gl.readPixels(0, 0, w, h, gl.RGBA, gl.UNSIGNED_BYTE, pixels);
+        const seen = new Set<number>();
+        for (let i = 0; i < pixels.length; i += 4 * 97)
+          seen.add((pixels[i]! << 16) | (pixels[i + 1]! << 8) | pixels[i + 2]!);
+        return seen.size;
+      });
+    await expect.poll(colours, { timeout: 15_000 }).toBeGreaterThan(20);
   });
 
   it('updates the PCC power between two live readings', async () => {

@@ -29,6 +29,27 @@ afterAll(async () => {
 });
 
 const mode = () => page.getByTestId('control-mode');
+
+/** Resolves once the browser has painted twice since the call: what just changed is on screen. */
+function painted(): Promise<void> {
+  return page.evaluate(
+    () => new Promise<void>((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => resolve()))),
+  );
+}
+
+/** Distinct colours in the 3D canvas (sampled): an empty or unrendered canvas has one or two. */
+function topologyColours(): Promise<number> {
+  return page.locator('[data-testid=topology] canvas').evaluate((el: HTMLCanvasElement) => {
+    const gl = el.getContext('webgl2') ?? el.getContext('webgl');
+    if (!gl) return -1;
+    const pixels = new Uint8Array(gl.drawingBufferWidth * gl.drawingBufferHeight * 4);
+    gl.readPixels(0, 0, gl.drawingBufferWidth, gl.drawingBufferHeight, gl.RGBA, gl.UNSIGNED_BYTE, pixels);
+    const seen = new Set<number>();
+    for (let i = 0; i < pixels.length; i += 4 * 97)
+      seen.add((pixels[i]! << 16) | (pixels[i + 1]! << 8) | pixels[i + 2]!);
+    return seen.size;
+  });
+}
 /** Set once the planned island has been carried out; the later steps need it. */
 let islandedOnScreen = false;
 
@@ -92,7 +113,7 @@ describe('control view', () => {
     await page.getByTestId('confirm-command').click();
     await row.getByText(/shed \(by hand\)/).waitFor({ timeout: 15_000 });
     expect(await page.getByTestId('command-outcome').textContent()).toMatch(/shed tier 3: accepted/);
-    await page.waitForTimeout(300);
+    await painted();
     await page.screenshot({ path: path.join(resultsDir, 'control-islanded.png') });
   });
 
@@ -104,7 +125,8 @@ describe('control view', () => {
     expect(await badge.getAttribute('data-mode')).toBe('islanded');
     expect(await badge.textContent()).toMatch(/Islanded.*breaker open · \d+ members shed/);
     await page.locator('[data-testid=topology] canvas').waitFor();
-    await page.waitForTimeout(800);
+    await expect.poll(() => topologyColours(), { timeout: 15_000 }).toBeGreaterThan(20);
+    await painted();
     await page.screenshot({ path: path.join(resultsDir, 'overview-islanded.png') });
     expect(c.pageErrors).toEqual([]);
   });

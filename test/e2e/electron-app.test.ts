@@ -1,25 +1,23 @@
 // The desktop app through Playwright's Electron driver. Runs where an Electron binary is
-// installed; on machines without one (ELECTRON_SKIP_BINARY_DOWNLOAD) it is skipped, loudly.
+// installed (`npm start` downloads it once where it can); elsewhere it is skipped, loudly. It only
+// looks for the binary: it never starts a download.
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { _electron as electron } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
+import { installedElectronBinary } from '../../electron/main/electron-binary.mjs';
+import { demoSite } from '../fixtures/demo-site.ts';
 import { repoRoot } from '../fixtures/paths.ts';
 
-function electronBinary(): string | null {
-  try {
-    const binary = createRequire(import.meta.url)('electron') as unknown;
-    return typeof binary === 'string' && fs.existsSync(binary) ? binary : null;
-  } catch {
-    return null;
-  }
-}
-
-const binary = electronBinary();
+const binary = installedElectronBinary(repoRoot);
 if (!binary)
-  console.warn('SKIPPED: Electron end-to-end tests — no Electron binary is installed on this machine.');
+  console.warn(
+    'SKIPPED: Electron end-to-end tests — no Electron binary is installed on this machine ' +
+      '(node_modules/electron has no dist/; run `npm start` once where it can download one).',
+  );
+
+const devices = demoSite().devices.length;
 
 describe.skipIf(!binary)('desktop app (Electron)', () => {
   it('opens a locked-down window on the live demo village', async () => {
@@ -31,7 +29,11 @@ describe.skipIf(!binary)('desktop app (Electron)', () => {
     });
     try {
       const window = await app.firstWindow();
-      await window.getByTestId('devices-online').filter({ hasText: '52 / 52' }).waitFor({ timeout: 30_000 });
+      expect(window.url()).toBe('app://console/index.html');
+      await window
+        .getByTestId('devices-online')
+        .filter({ hasText: `${devices} / ${devices}` })
+        .waitFor({ timeout: 30_000 });
       // The renderer has no Node: the bridge is the only way out.
       expect(await window.evaluate(() => typeof (globalThis as { require?: unknown }).require)).toBe(
         'undefined',

@@ -21,9 +21,7 @@ beforeAll(async () => {
   c = await openConsoleInBrowser(['--data', dataDir], { viewport: { width: 1500, height: 950 } });
   ({ served, page } = c);
   await page.goto(served.url);
-  // A few seconds of samples in the historian before the view asks for them.
   await page.getByTestId('devices-online').waitFor({ timeout: 30_000 });
-  await page.waitForTimeout(6000);
 });
 
 afterAll(async () => {
@@ -43,6 +41,13 @@ function chartColours(): Promise<number> {
   });
 }
 
+/** Resolves once the browser has painted twice since the call: what just changed is on screen. */
+function painted(): Promise<void> {
+  return page.evaluate(
+    () => new Promise<void>((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => resolve()))),
+  );
+}
+
 function storedPoints(text: string): number {
   return Number(/([\d,]+) stored points/.exec(text)?.[1]?.replace(/,/g, '') ?? 0);
 }
@@ -55,8 +60,17 @@ describe('history view', () => {
     await page.getByLabel('what').selectOption('clinic');
     await page.getByRole('button', { name: 'Add' }).click();
     const meta = page.getByTestId('history-meta');
+    // The historian fills as the console runs: re-read the range (the 15 min button reloads it)
+    // until it holds a few samples, instead of sleeping before the view asks.
     await expect
-      .poll(async () => storedPoints(await meta.innerText()), { timeout: 20_000 })
+      .poll(
+        async () => {
+          const n = storedPoints(await meta.innerText());
+          if (n <= 2) await page.getByRole('button', { name: '15 min' }).click();
+          return n;
+        },
+        { timeout: 30_000, interval: 1000 },
+      )
       .toBeGreaterThan(2);
     await expect.poll(() => chartColours(), { timeout: 10_000 }).toBeGreaterThan(20);
     const legend = await page.locator('[data-testid=history-chart] .u-legend').innerText();
@@ -99,7 +113,7 @@ describe('history view', () => {
       /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}[+-]\d{2}:\d{2},clinic-meter,clinic,/,
     );
     await expect.poll(() => page.locator('.export-state').innerText()).toMatch(/100 % · [\d,]+ rows · done/);
-    await page.waitForTimeout(500);
+    await painted();
     await page.screenshot({ path: path.join(resultsDir, 'history.png') });
     expect(c.pageErrors).toEqual([]);
   });

@@ -34,6 +34,11 @@ function sunlitCopy(): void {
   fs.writeFileSync(siteFile, `${JSON.stringify(doc, null, 2)}\n`);
 }
 
+/** The line above the curves: "N sellers, M buyers · cleared at HH:MM:SS in X ms". */
+function clearingSummary() {
+  return page.locator('.panel-head', { has: page.getByTestId('market-refresh') }).locator('span.muted');
+}
+
 async function tradeRows(): Promise<number> {
   return page.locator('[data-testid=market-trades] tbody tr').count();
 }
@@ -59,8 +64,16 @@ describe('market view', () => {
     const deadline = Date.now() + 60_000;
     while ((await tradeRows()) === 0) {
       if (Date.now() > deadline) throw new Error('no trade shown within 60 s');
+      // Wait for the new clearing to be shown (its summary names when and how fast it cleared).
+      const before = await clearingSummary().innerText();
       await page.getByTestId('market-refresh').click();
-      await page.waitForTimeout(1000);
+      // A clearing that reads exactly as the last (same second, same time to 0.01 ms) is clicked again.
+      await expect
+        .poll(async () => (await tradeRows()) > 0 || (await clearingSummary().innerText()) !== before, {
+          timeout: 15_000,
+        })
+        .toBe(true)
+        .catch(() => undefined);
     }
     expect(await page.getByTestId('supply-curve').getAttribute('d')).toMatch(/^M[\d.]+,[\d.]+H/);
     expect(await page.getByTestId('demand-curve').getAttribute('d')).toMatch(/^M[\d.]+,[\d.]+H/);

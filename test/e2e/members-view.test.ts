@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHeadlessSettlement } from '../../electron/market/headless-settlement.ts';
 import { memberTotals, projectedKpis } from '../../electron/market/ledger-projection.ts';
 import { Ledger } from '../../electron/market/ledger.ts';
-import { localMidnightMs } from '../../shared/settlement/settlement-period.ts';
+import { localMidnightMs } from '../../shared/time/zone.ts';
 import { launchChromium } from '../fixtures/browser.ts';
 import { startServe, type Served } from '../fixtures/cli.ts';
 import { demoSite } from '../fixtures/demo-site.ts';

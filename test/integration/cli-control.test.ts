@@ -1,11 +1,11 @@
 // `commonwatt control` against a running `commonwatt serve`: the operator's terminal gets the
-// same check, refusal reasons, confirmation and audit as the Control view.
+// same check, refusal reasons, confirmation and audit as the Control view. It proves itself with
+// the token `serve` wrote under the data directory; without it, or with a wrong one, it is refused.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AuditRecord } from '../../shared/api/control-api.ts';
-import { connectRemote } from '../../electron/server/remote-client.ts';
+import { connectRemote, readCliToken } from '../../electron/server/remote-client.ts';
 import { runCli, startServe, type Served } from '../fixtures/cli.ts';
 
 let served: Served;
@@ -15,7 +15,7 @@ const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cw-cli-control-'));
 beforeAll(async () => {
   served = await startServe(['--data', dataDir]);
   port = new URL(served.url).port;
-  const remote = await connectRemote(`ws://127.0.0.1:${port}/api`);
+  const remote = await connectRemote(`ws://127.0.0.1:${port}/api`, { token: readCliToken(dataDir) });
   // The controller holds its first ticks until the PCC meter, breaker and batteries were read.
   const deadline = Date.now() + 30_000;
   while ((await remote.call('control/state', {})).pool.socFraction === null) {
@@ -32,7 +32,7 @@ afterAll(async () => {
 
 describe('commonwatt control', () => {
   it('prints the mode, the breaker and the pool', async () => {
-    const r = await runCli(['control', 'status', '--port', port]);
+    const r = await runCli(['control', 'status', '--port', port, '--data', dataDir]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^mode\s+grid-connected/m);
@@ -41,50 +41,75 @@ describe('commonwatt control', () => {
   });
 
   it('refuses an unsafe reconnect with the reason and changes nothing', async () => {
-    const r = await runCli(['control', 'reconnect', '--port', port, '--yes']);
+    const r = await runCli(['control', 'reconnect', '--port', port, '--data', dataDir, '--yes']);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^refused: \S/);
   });
 
   it('does nothing unless the operator confirms', async () => {
-    const r = await runCli(['control', 'shed', '3', '--port', port]);
+    const r = await runCli(['control', 'shed', '3', '--port', port, '--data', dataDir]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/add --yes/);
-    const state = await runCli(['control', 'status', '--port', port, '--json']);
+    const state = await runCli(['control', 'status', '--port', port, '--data', dataDir, '--json']);
     const tiers = (JSON.parse(state.stdout) as { tiers: Array<{ tier: number; shed: boolean }> }).tiers;
     expect(tiers.find((t) => t.tier === 3)?.shed).toBe(false);
   });
 
   it('runs a confirmed command and audits it as coming from the command line', async () => {
-    const shed = await runCli(['control', 'shed', '3', '--port', port, '--yes', '--operator', 'tech-ana']);
+    const shed = await runCli(['control', 'shed', '3', '--port', port, '--data', dataDir, '--yes']);
     expect(shed.stderr).toBe('');
     expect(shed.code).toBe(0);
     expect(shed.stdout).toMatch(/^done: /m);
-    const restore = await runCli([
-      'control',
-      'restore',
-      '3',
-      '--port',
-      port,
-      '--yes',
-      '--operator',
-      'tech-ana',
-    ]);
+    const restore = await runCli(['control', 'restore', '3', '--port', port, '--data', dataDir, '--yes']);
     expect(restore.code).toBe(0);
 
-    const remote = await connectRemote(`ws://127.0.0.1:${port}/api`);
-    const audit: AuditRecord[] = await remote.call('control/audit', { limit: 50 });
-    remote.close();
-    const mine = audit.filter((a) => a.operator === 'tech-ana');
-    expect(mine.map((a) => a.origin)).toEqual(['cli', 'cli']);
-    expect(mine.map((a) => a.command.kind).sort()).toEqual(['restore', 'shed']);
+    const audit = await runCli(['audit', '--data', dataDir, '--action', 'control/command', '--json']);
+    expect(audit.code).toBe(0);
+    const mine = (
+      JSON.parse(audit.stdout) as Array<{ user: string; transport: string; what: string }>
+    ).filter((a) => a.transport === 'cli');
+    // The token's user (the first admin), as the CLI: the request names nobody.
+    expect(mine.map((a) => [a.user, a.what])).toEqual([
+      ['admin', 'shed tier 3'],
+      ['admin', 'restore tier 3'],
+    ]);
   });
 
   it('rejects bad usage plainly', async () => {
-    const r = await runCli(['control', 'shed', 'x', '--port', port]);
+    const r = await runCli(['control', 'shed', 'x', '--port', port, '--data', dataDir]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/tier number/);
     const noPort = await runCli(['control', 'status']);
     expect(noPort.code).toBe(2);
+  });
+
+  it('refuses a CLI without the token, or with a wrong one, and audits both', async () => {
+    const elsewhere = fs.mkdtempSync(path.join(os.tmpdir(), 'cw-cli-other-'));
+    try {
+      const missing = await runCli(['control', 'shed', '3', '--port', port, '--data', elsewhere, '--yes']);
+      expect(missing.code).toBe(1);
+      expect(missing.stderr).toMatch(/no CLI token in/);
+      fs.writeFileSync(
+        path.join(elsewhere, 'cli-token'),
+        JSON.stringify({ user: 'admin', token: 'A'.repeat(43) }),
+      );
+      const wrong = await runCli(['control', 'shed', '3', '--port', port, '--data', elsewhere, '--yes']);
+      expect(wrong.code).toBe(1);
+      expect(wrong.stderr).toMatch(/refused the CLI token/);
+    } finally {
+      fs.rmSync(elsewhere, { recursive: true, force: true });
+    }
+    const state = await runCli(['control', 'status', '--port', port, '--data', dataDir, '--json']);
+    const tiers = (JSON.parse(state.stdout) as { tiers: Array<{ tier: number; shed: boolean }> }).tiers;
+    expect(tiers.find((t) => t.tier === 3)?.shed).toBe(false);
+    const refused = await runCli(['audit', '--data', dataDir, '--action', 'cli/token', '--json']);
+    expect((JSON.parse(refused.stdout) as Array<{ reason: string }>).map((r) => r.reason)).toEqual([
+      'wrong token',
+    ]);
+  });
+
+  it("keeps the token readable only by the console's OS user", () => {
+    expect(fs.statSync(path.join(dataDir, 'cli-token')).mode & 0o777).toBe(0o600);
+    expect(fs.statSync(dataDir).mode & 0o777).toBe(0o700);
   });
 });

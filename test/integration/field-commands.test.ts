@@ -1,13 +1,13 @@
 // The command path against the simulated village over Modbus/TCP: each command is validated,
-// interlocked, written, read back and audited in SQLite, and the physics does what was asked.
+// interlocked, written, read back and audited in the console's audit trail (SQLite), and the physics does what was asked.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SqliteAuditLog } from '../../electron/field/audit-log.ts';
+import { AuditStore } from '../../electron/audit/audit-store.ts';
+import { verifyAuditChain } from '../../electron/platform/audit-trail.ts';
 import { CommandPath } from '../../electron/field/command-path.ts';
 import { Poller } from '../../electron/field/poller.ts';
-import { openHistorianDb, type Db } from '../../electron/historian/database.ts';
 import { SiteSimulator } from '../../electron/sim/site-simulator.ts';
 import type { FieldCommand } from '../../shared/api/field-api.ts';
 import { demoWithShedRelays } from '../unit/field/shed-relay-site.ts';
@@ -16,12 +16,12 @@ import { waitFor } from '../fixtures/wait.ts';
 const site = demoWithShedRelays();
 let sim: SiteSimulator;
 let poller: Poller;
-let db: Db;
 let dir: string;
-let audit: SqliteAuditLog;
+let audit: AuditStore;
 let commands: CommandPath;
 
-const run = (command: FieldCommand, actor = 'test operator') => commands.execute(command, actor);
+const run = (command: FieldCommand, user = 'test operator') =>
+  commands.execute(command, { user, role: 'technician', transport: 'websocket', peer: '127.0.0.1:1' });
 
 beforeAll(async () => {
   sim = await SiteSimulator.start(site, {
@@ -34,15 +34,14 @@ beforeAll(async () => {
   poller.start();
   await waitFor(() => poller.status().every((d) => d.state === 'online'), 20_000, 'every device online');
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cw-field-cmd-'));
-  db = openHistorianDb(dir);
-  audit = new SqliteAuditLog(db);
+  audit = new AuditStore(dir);
   commands = new CommandPath(site, poller, audit);
 });
 
 afterAll(async () => {
   await poller.stop();
   await sim.stop();
-  db.close();
+  audit.close();
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
@@ -210,22 +209,14 @@ describe('failures and the audit trail', () => {
   });
 
   it('records every command with who, what, when and result', () => {
-    const records = audit.recent(1000);
-    const statuses = new Set(records.map((r) => r.status));
-    expect(statuses).toEqual(new Set(['done', 'refused', 'failed']));
-    const close = records.find(
-      (r) =>
-        r.kind === 'pcc-breaker' &&
-        r.status === 'done' &&
-        r.command.kind === 'pcc-breaker' &&
-        r.command.close,
-    );
-    expect(close?.actor).toBe('islanding-controller');
-    expect(close?.target).toBe('pcc-breaker');
-    const refusal = records.find((r) => r.kind === 'battery-setpoint' && r.status === 'refused');
+    const records = audit.list({ action: 'field/command', limit: 1000 });
+    expect(new Set(records.map((r) => r.result))).toEqual(new Set(['ok', 'refused', 'failed']));
+    const close = records.find((r) => r.what === 'PCC breaker close' && r.result === 'ok');
+    expect(close).toMatchObject({ user: 'islanding-controller', role: 'technician', transport: 'websocket' });
+    const refusal = records.find((r) => /setpoint/.test(r.what) && r.result === 'refused');
     expect(refusal?.reason).toMatch(/outside/);
-    const rows = db.prepare('SELECT count(*) AS n FROM audit_log').get() as { n: number };
-    expect(rows.n).toBe(records.length);
+    // Newest first, ids persistent and chained.
     expect(records.every((r, i) => i === 0 || r.id < records[i - 1]!.id)).toBe(true);
+    expect(verifyAuditChain(audit.all())).toEqual({ ok: true, records: records.length });
   });
 });

@@ -11,6 +11,8 @@ import { createFieldPart, type FieldPart } from '../../electron/field/field-part
 import { Poller } from '../../electron/field/poller.ts';
 import { openHistorianDb, type Db } from '../../electron/historian/database.ts';
 import { SiteSimulator } from '../../electron/sim/site-simulator.ts';
+import { SiteStore } from '../../electron/site/site-store.ts';
+import type { CallContext } from '../../shared/api/contract.ts';
 import type { ScanProgress } from '../../shared/api/field-api.ts';
 import { deviceSchema, type SiteFile } from '../../shared/site/schema.ts';
 import { validateSite } from '../../shared/site/validate-site.ts';
@@ -18,6 +20,8 @@ import { demoSiteJson } from '../fixtures/demo-site.ts';
 import { repoRoot } from '../fixtures/paths.ts';
 import { waitFor } from '../fixtures/wait.ts';
 import { meterStartWh } from '../../electron/sim/device-images.ts';
+import { as, asAdmin } from '../fixtures/callers.ts';
+import { MemoryAuditTrail } from '../../electron/platform/audit-trail.ts';
 
 const example = JSON.parse(
   fs.readFileSync(path.join(repoRoot, 'resources/examples/eastron-sdm630-meter.json'), 'utf8'),
@@ -28,9 +32,20 @@ let siteFile: string;
 let site: SiteFile;
 let sim: SiteSimulator;
 let poller: Poller;
+const audit = new MemoryAuditTrail();
 let db: Db;
 let part: FieldPart;
 const events: Array<{ event: string; payload: unknown }> = [];
+const technician: CallContext = {
+  caller: {
+    user: 'tess',
+    role: 'technician',
+    transport: 'system',
+    peer: 'local',
+    provedMs: Date.now(),
+    sessionId: null,
+  },
+};
 
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cw-commission-'));
@@ -53,21 +68,18 @@ beforeAll(async () => {
   poller.start();
   await waitFor(() => poller.status().every((d) => d.state === 'online'), 20_000, 'every device online');
   db = openHistorianDb(path.join(dir, 'data'));
-  const ctx: FieldContext = {
-    site,
-    siteFile,
+  const ctx = {
+    sites: new SiteStore(siteFile, site, { dataDir: path.join(dir, 'data') }),
     dataDir: path.join(dir, 'data'),
-    db,
+    audit,
     poller,
     snapshot: () => {
       throw new Error('not used');
     },
-    emit: (event, payload) => void events.push({ event, payload }),
+    emit: (event: string, payload: unknown) => void events.push({ event, payload }),
     log: () => undefined,
     now: Date.now,
-    siteSaved: () => undefined,
-    onSiteSaved: () => () => undefined,
-  };
+  } as unknown as FieldContext;
   part = createFieldPart(ctx);
   await part.start?.();
 });
@@ -111,14 +123,17 @@ describe('scanning and reading', () => {
     const gw = endpointOf('clinic-meter');
     const progress: ScanProgress[] = [];
     const unsub = () => undefined;
-    const result = await part.handlers['field/scan']({
-      scanId: 'scan-1',
-      host: gw.host,
-      port: gw.port,
-      fromUnit: 1,
-      toUnit: 62,
-      timeoutMs: 300,
-    });
+    const result = await part.handlers['field/scan'](
+      {
+        scanId: 'scan-1',
+        host: gw.host,
+        port: gw.port,
+        fromUnit: 1,
+        toUnit: 62,
+        timeoutMs: 300,
+      },
+      asAdmin,
+    );
     unsub();
     for (const e of events) if (e.event === 'field/scan-progress') progress.push(e.payload as ScanProgress);
     expect(result.error).toBeNull();
@@ -184,11 +199,14 @@ describe('scanning and reading', () => {
 
   it('reads a battery inverter live, vendor mode model included', async () => {
     const battery = endpointOf('battery-1');
-    const view = await part.handlers['field/read-unit']({
-      host: battery.host,
-      port: battery.port,
-      unitId: 1,
-    });
+    const view = await part.handlers['field/read-unit'](
+      {
+        host: battery.host,
+        port: battery.port,
+        unitId: 1,
+      },
+      asAdmin,
+    );
     expect(view.models.map((m) => m.id)).toEqual([1, 103, 124, 802, 64901]);
     const soc = view.models.find((m) => m.id === 802)?.points.find((p) => p.name === 'SoC');
     expect(soc?.value).toBeCloseTo(sim.physics.state.batteries.get('battery-1')!.socFraction * 100, 0);
@@ -198,7 +216,7 @@ describe('scanning and reading', () => {
   });
 
   it('lists the endpoints as actually served, with the site file endpoint to save', async () => {
-    const endpoints = await part.handlers['field/endpoints']({});
+    const endpoints = await part.handlers['field/endpoints']({}, asAdmin);
     const north = endpoints.find((e) => e.gateway === 'gw-north');
     expect(north?.port).toBe(endpointOf('clinic-meter').port);
     const declared = site.devices.find((d) => d.id === 'clinic-meter')!.endpoint;
@@ -208,19 +226,22 @@ describe('scanning and reading', () => {
   });
 
   it('offers the example custom maps as templates and reads a unit through one', async () => {
-    const templates = await part.handlers['field/map-templates']({});
+    const templates = await part.handlers['field/map-templates']({}, asAdmin);
     const sdm = templates.find((t) => t.id === 'eastron-sdm630-meter');
     expect(sdm).toMatchObject({ label: example.name, kind: 'member-meter' });
     expect(sdm?.registerMap.points.map((p) => p.name)).toEqual(
       (example.registerMap.points as Array<{ name: string }>).map((p) => p.name),
     );
     const gw = endpointOf(example.id);
-    const view = await part.handlers['field/read-points']({
-      host: gw.host,
-      port: gw.port,
-      unitId: 60,
-      registerMap: sdm!.registerMap,
-    });
+    const view = await part.handlers['field/read-points'](
+      {
+        host: gw.host,
+        port: gw.port,
+        unitId: 60,
+        registerMap: sdm!.registerMap,
+      },
+      asAdmin,
+    );
     expect(view.problems).toEqual([]);
     const power = view.points.find((p) => p.name === 'Total system power');
     expect(power).toMatchObject({ units: 'kW', implemented: true });
@@ -228,12 +249,15 @@ describe('scanning and reading', () => {
     // The same map against a SunSpec unit: its input registers there are refused, and it says so.
     const clinic = endpointOf('clinic-meter');
     await expect(
-      part.handlers['field/read-points']({
-        host: clinic.host,
-        port: clinic.port,
-        unitId: clinic.unitId,
-        registerMap: sdm!.registerMap,
-      }),
+      part.handlers['field/read-points'](
+        {
+          host: clinic.host,
+          port: clinic.port,
+          unitId: clinic.unitId,
+          registerMap: sdm!.registerMap,
+        },
+        asAdmin,
+      ),
     ).rejects.toThrow(/exception 2/);
   });
 });
@@ -250,10 +274,13 @@ describe('saving a commissioned device', () => {
 
   it('refuses an invalid result with every problem listed, and leaves the file alone', async () => {
     const before = fs.readFileSync(siteFile, 'utf8');
-    const result = await part.handlers['field/save-device']({
-      device: { ...newMeter, bus: 'nowhere', endpoint: { ...newMeter.endpoint, port: 15099 } },
-      assign: { memberMeter: 'h40' },
-    });
+    const result = await part.handlers['field/save-device'](
+      {
+        device: { ...newMeter, bus: 'nowhere', endpoint: { ...newMeter.endpoint, port: 15099 } },
+        assign: { memberMeter: 'h40' },
+      },
+      technician,
+    );
     expect(result.ok).toBe(false);
     if (result.ok) return;
     const messages = result.problems.map((p) => `${p.path}: ${p.message}`).join('\n');
@@ -263,19 +290,28 @@ describe('saving a commissioned device', () => {
   });
 
   it('refuses a duplicate id unless told to replace it', async () => {
-    const result = await part.handlers['field/save-device']({ device: { ...newMeter, id: 'clinic-meter' } });
+    const result = await part.handlers['field/save-device'](
+      { device: { ...newMeter, id: 'clinic-meter' } },
+      technician,
+    );
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.problems[0]?.message).toMatch(/a device 'clinic-meter' already exists/);
   });
 
-  it('writes a valid file atomically, keeps the previous as .bak, and assigns the member', async () => {
+  it('writes a valid file atomically, keeps the previous as a versioned backup, and assigns the member', async () => {
     const before = fs.readFileSync(siteFile, 'utf8');
-    const result = await part.handlers['field/save-device']({
-      device: newMeter,
-      assign: { memberMeter: 'h40' },
-    });
-    expect(result).toEqual({ ok: true, file: siteFile, backup: `${siteFile}.bak` });
-    expect(fs.readFileSync(`${siteFile}.bak`, 'utf8')).toBe(before);
+    const result = await part.handlers['field/save-device'](
+      {
+        device: newMeter,
+        assign: { memberMeter: 'h40' },
+      },
+      technician,
+    );
+    expect(result).toMatchObject({ ok: true, file: siteFile });
+    if (!result.ok) return;
+    const backup = result.backup as string;
+    expect(path.dirname(backup)).toBe(path.join(dir, 'data', 'site-backups'));
+    expect(fs.readFileSync(backup, 'utf8')).toBe(before);
     const saved = validateSite(JSON.parse(fs.readFileSync(siteFile, 'utf8')));
     expect(saved.ok).toBe(true);
     if (!saved.ok) return;
@@ -286,10 +322,9 @@ describe('saving a commissioned device', () => {
 
   it('refuses to write into the bundled demo site', async () => {
     const demo = createFieldPart({
-      site,
-      siteFile: path.join(repoRoot, 'resources/sites/demo-village.json'),
+      sites: new SiteStore(path.join(repoRoot, 'resources/sites/demo-village.json'), site),
       dataDir: dir,
-      db,
+      audit,
       poller,
       snapshot: () => {
         throw new Error('not used');
@@ -297,17 +332,15 @@ describe('saving a commissioned device', () => {
       emit: () => undefined,
       log: () => undefined,
       now: Date.now,
-      siteSaved: () => undefined,
-      onSiteSaved: () => () => undefined,
-    });
-    expect(await demo.handlers['field/site-file']({})).toMatchObject({
+    } as unknown as FieldContext);
+    expect(await demo.handlers['field/site-file']({}, asAdmin)).toMatchObject({
       writable: false,
       reason: expect.stringMatching(/bundled demo site is read-only.*--site/),
     });
-    const result = await demo.handlers['field/save-device']({ device: newMeter });
+    const result = await demo.handlers['field/save-device']({ device: newMeter }, technician);
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.problems[0]?.message).toMatch(/bundled demo site is read-only/);
-    expect(await part.handlers['field/site-file']({})).toEqual({
+    expect(await part.handlers['field/site-file']({}, asAdmin)).toEqual({
       file: siteFile,
       writable: true,
       reason: null,
@@ -316,25 +349,30 @@ describe('saving a commissioned device', () => {
 });
 
 describe('commands through the field part', () => {
-  it('runs a command, emits it and audits it in the historian file', async () => {
-    const result = await part.handlers['field/command']({
-      command: { kind: 'pv-curtail', device: 'community-pv', limitFraction: 0.8 },
-      actor: 'technician',
-    });
+  it("runs a command, emits it and audits it with the caller's user, not the request's", async () => {
+    const result = await part.handlers['field/command'](
+      { command: { kind: 'pv-curtail', device: 'community-pv', limitFraction: 0.8 } },
+      as('technician', 'ana'),
+    );
     expect(result.status).toBe('done');
     expect(
       events.some((e) => e.event === 'field/command' && (e.payload as { id: number }).id === result.id),
     ).toBe(true);
-    const audit = await part.handlers['field/audit']({ limit: 5 });
-    expect(audit[0]).toMatchObject({
+    expect(result.actor).toBe('ana');
+    expect(audit.records.at(-1)).toMatchObject({
       id: result.id,
-      actor: 'technician',
-      kind: 'pv-curtail',
-      status: 'done',
+      user: 'ana',
+      role: 'technician',
+      action: 'field/command',
+      what: 'community-pv limited to 80 %',
+      result: 'ok',
     });
-    await part.handlers['field/command']({
-      command: { kind: 'pv-curtail', device: 'community-pv', limitFraction: 1 },
-    });
+    await part.handlers['field/command'](
+      {
+        command: { kind: 'pv-curtail', device: 'community-pv', limitFraction: 1 },
+      },
+      asAdmin,
+    );
   });
 });
 
@@ -351,14 +389,17 @@ describe('a spare unit on the first gateway', () => {
       false,
     );
 
-    const result = await part.handlers['field/scan']({
-      scanId: 'scan-spare',
-      host: gw.host,
-      port: gw.port,
-      fromUnit: 190,
-      toUnit: 210,
-      timeoutMs: 300,
-    });
+    const result = await part.handlers['field/scan'](
+      {
+        scanId: 'scan-spare',
+        host: gw.host,
+        port: gw.port,
+        fromUnit: 190,
+        toUnit: 210,
+        timeoutMs: 300,
+      },
+      asAdmin,
+    );
     expect(result.error).toBeNull();
     expect(result.units.map((u) => u.unit)).toEqual([spare.unitId]);
     const unit = result.units[0];
@@ -366,18 +407,21 @@ describe('a spare unit on the first gateway', () => {
     expect(unit?.models.map((m) => m.id)).toEqual([1, 203]);
 
     // The Commissioning view tags a unit *new* when its endpoint lists no site device at that id.
-    const north = (await part.handlers['field/endpoints']({})).find(
+    const north = (await part.handlers['field/endpoints']({}, asAdmin)).find(
       (e) => e.host === gw.host && e.port === gw.port,
     );
     expect(north?.devices.length).toBeGreaterThan(0);
     expect(north?.devices.some((d) => d.unitId === spare.unitId)).toBe(false);
 
     // Live readings: a small load, as a member's meter would show it.
-    const view = await part.handlers['field/read-unit']({
-      host: gw.host,
-      port: gw.port,
-      unitId: spare.unitId,
-    });
+    const view = await part.handlers['field/read-unit'](
+      {
+        host: gw.host,
+        port: gw.port,
+        unitId: spare.unitId,
+      },
+      asAdmin,
+    );
     const watts = view.models.find((m) => m.id === 203)?.points.find((p) => p.name === 'W')?.value;
     expect(typeof watts).toBe('number');
     expect(watts as number).toBeGreaterThan(100);

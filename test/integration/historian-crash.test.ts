@@ -13,6 +13,7 @@ import { runCli, startServe, type Served } from '../fixtures/cli.ts';
 import { demoSiteJson } from '../fixtures/demo-site.ts';
 import { repoRoot } from '../fixtures/paths.ts';
 import { waitFor } from '../fixtures/wait.ts';
+import { signInByLink } from '../fixtures/session.ts';
 
 const built = fs.existsSync(path.join(repoRoot, 'out', 'renderer', 'index.html'));
 if (!built)
@@ -29,8 +30,11 @@ afterAll(async () => {
 });
 
 /** A WebSocket client for the console's API. */
-async function connect(url: string) {
-  const ws = new WebSocket(`${url.replace('http', 'ws')}api`);
+async function connect(served: Served) {
+  const ws = new WebSocket(`${served.url.replace('http', 'ws')}api`, {
+    origin: served.url.replace(/\/$/, ''),
+    headers: { cookie: await signInByLink(served) },
+  });
   const results = new Map<number, ServerMessage>();
   ws.on('message', (data) => {
     const m = JSON.parse((data as Buffer).toString('utf8')) as ServerMessage;
@@ -69,7 +73,7 @@ describe.skipIf(!built)('historian across SIGKILL', () => {
 
       const first = await startServe(args);
       running.push(first);
-      const api = await connect(first.url);
+      const api = await connect(first);
       let status: HistoryStatus | null = null;
       const deadline = Date.now() + 150_000;
       while (Date.now() < deadline) {
@@ -110,7 +114,7 @@ describe.skipIf(!built)('historian across SIGKILL', () => {
 
       const second = await startServe(args);
       running.push(second);
-      const api2 = await connect(second.url);
+      const api2 = await connect(second);
       const after = await api2.call<HistoryStatus>('history/status', {});
       expect(after.startup.recoveredFromCrash).toBe(true);
       // Ingest goes on after the restart.

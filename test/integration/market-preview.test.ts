@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startConsole, type ConsoleApp } from '../../electron/app/console-app.ts';
-import { dispatch } from '../../electron/platform/dispatch.ts';
+import { testCaller } from '../fixtures/callers.ts';
 import type { ApiEventName } from '../../shared/api/contract.ts';
 import type {
   MarketApi,
@@ -29,7 +29,7 @@ function marketOf(app: ConsoleApp): Market {
   const call =
     <K extends keyof MarketApi>(name: K) =>
     async (request: MarketApi[K]['request']) => {
-      const result = await dispatch(app.handlers, name, request);
+      const result = await app.call(testCaller('admin'), name, request);
       if (!result.ok) throw new Error(`${name}: ${result.error.message}`);
       return result.response as MarketApi[K]['response'];
     };
@@ -95,7 +95,7 @@ describe('market preview on a copy of the demo village', () => {
         throw new Error(`no trades within 30 s: ${JSON.stringify({ ...preview, supply: [], demand: [] })}`);
       await new Promise((r) => setTimeout(r, 250));
     }
-    const site = app.site;
+    const site = app.sites.current();
     expect(preview.preset).toBe('brooklyn');
     expect(preview.currency).toBe(site.site.currency);
     expect(preview.supply.length).toBeGreaterThan(0);
@@ -136,7 +136,7 @@ describe('market preview on a copy of the demo village', () => {
     expect(view.readOnly).toBeNull();
     expect(view.settings.preset).toBe('brooklyn');
     expect(view.effective.preset.id).toBe('brooklyn');
-    expect(view.tariff.periods.length).toBe(app.site.tariff.periods.length);
+    expect(view.tariff.periods.length).toBe(app.sites.current().tariff.periods.length);
   });
 
   it('refuses bad settings with json.path: message problems and writes nothing', async () => {
@@ -174,7 +174,7 @@ describe('market preview on a copy of the demo village', () => {
     expect(fs.readFileSync(siteFile, 'utf8')).toBe(before);
     expect(fs.existsSync(`${siteFile}.bak`)).toBe(false);
     // A request that is not even an object is refused at the boundary.
-    const malformed = await dispatch(app.handlers, 'market/save-settings', { market: 'uniform' });
+    const malformed = await app.call(testCaller('admin'), 'market/save-settings', { market: 'uniform' });
     expect(malformed.ok).toBe(false);
   });
 

@@ -4,11 +4,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadSiteFile } from '../../electron/app/site-loader.ts';
+import { loadSiteFile } from '../../electron/site/site-file.ts';
 import { validateScenario, type Scenario } from '../../electron/sim/scenario.ts';
 import { runScenario, type ScenarioResult } from '../../electron/sim/scenario-runner.ts';
 import { demoSite } from '../fixtures/demo-site.ts';
 import { repoRoot } from '../fixtures/paths.ts';
+import type { MemoryAuditTrail } from '../../electron/platform/audit-trail.ts';
 
 const scenarioDir = path.join(repoRoot, 'resources', 'scenarios');
 const site = demoSite();
@@ -45,7 +46,7 @@ function expectCommandsAsExpected(result: ScenarioResult): void {
   const commands = result.output.events.filter((e) => e.type === 'command');
   expect(commands.length).toBeGreaterThan(0);
   for (const c of commands) expect(c.unexpected ?? false, c.message).toBe(false);
-  expect(result.controller.auditRecords(100).length).toBe(commands.length);
+  expect((result.controller.audit as MemoryAuditTrail).records.length).toBe(commands.length);
 }
 
 describe('scenario: grid loss at dusk with low SoC', () => {

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServerMessage } from '../../shared/api/wire.ts';
 import { startServe, type Served } from '../fixtures/cli.ts';
 import { demoSite } from '../fixtures/demo-site.ts';
+import { signInByLink } from '../fixtures/session.ts';
 
 let served: Served;
 let ws: WebSocket;
@@ -28,7 +29,10 @@ function call(id: number, name: string, request: unknown): Promise<ServerMessage
 
 beforeAll(async () => {
   served = await startServe(['--data', dataDir]);
-  ws = new WebSocket(`${served.url.replace('http', 'ws')}api`);
+  ws = new WebSocket(`${served.url.replace('http', 'ws')}api`, {
+    origin: served.url.replace(/\/$/, ''),
+    headers: { cookie: await signInByLink(served) },
+  });
   ws.on('message', (data) => messages.push(JSON.parse((data as Buffer).toString('utf8')) as ServerMessage));
   await new Promise((resolve, reject) => {
     ws.once('open', resolve);
@@ -65,7 +69,7 @@ describe('commonwatt serve', () => {
   it('refuses invalid requests and unknown calls with a reason', async () => {
     expect(await call(3, 'history/recent', { device: 'pcc-meter' })).toMatchObject({
       ok: false,
-      error: { code: 'invalid-request' },
+      error: { code: 'invalid' },
     });
     expect(await call(4, 'system/shutdown', {})).toMatchObject({
       ok: false,

@@ -9,9 +9,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { ApiEventName } from '../../shared/api/contract.ts';
 import type { IntervalEnergies, IntervalMode } from '../../shared/settlement/interval-energy.ts';
 import type { ConsoleContext } from '../../electron/platform/console-part.ts';
+import { SiteStore } from '../../electron/site/site-store.ts';
 import { createSettlementPart } from '../../electron/market/settlement-part.ts';
 import { demoSite } from '../fixtures/demo-site.ts';
 import { physicsIntervals } from '../unit/settlement/physics-intervals.ts';
+import { asAdmin } from '../fixtures/callers.ts';
 
 const MIN15 = 15 * 60_000;
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'commonwatt-live-'));
@@ -43,14 +45,12 @@ describe('live settlement in the console', () => {
   let now = startMs;
   const events: Array<{ event: ApiEventName; payload: unknown }> = [];
   const ctx = {
-    site,
-    siteFile: 'demo-village.json',
+    sites: new SiteStore('demo-village.json', site),
     dataDir: tmp,
     snapshot: () => ({ totals: { socFraction: 0.5 } }),
     emit: (event: ApiEventName, payload: unknown) => events.push({ event, payload }),
     log: () => {},
     now: () => now,
-    onSiteSaved: () => () => undefined,
   } as unknown as ConsoleContext;
   const part = createSettlementPart(ctx, { source, timing: { delayMs: 30_000, lateBoundMs: 120_000 } });
   afterAll(async () => {
@@ -97,10 +97,13 @@ describe('live settlement in the console', () => {
     const entriesBefore = part.service.status().entries;
     withheld.clear();
     now = startMs + 86_400_000;
-    const result = await part.handlers['settlement/resettle']({
-      startMs: startMs + 2 * MIN15,
-      reason: 'h12 readings arrived',
-    });
+    const result = await part.handlers['settlement/resettle'](
+      {
+        startMs: startMs + 2 * MIN15,
+        reason: 'h12 readings arrived',
+      },
+      asAdmin,
+    );
     expect(result.status).toBe('adjusted');
     const h12 = result.delta.find((d) => d.member === 'h12')!;
     const truth = measured[2]!.members.find((m) => m.member === 'h12')!;
@@ -112,7 +115,10 @@ describe('live settlement in the console', () => {
         (e) => e.event === 'settlement/settled' && (e.payload as { kind: string }).kind === 'adjustment',
       ),
     ).toBe(true);
-    const rows = await part.handlers['settlement/intervals']({ fromMs: startMs, toMs: startMs + 8 * MIN15 });
+    const rows = await part.handlers['settlement/intervals'](
+      { fromMs: startMs, toMs: startMs + 8 * MIN15 },
+      asAdmin,
+    );
     expect(
       rows
         .filter((r) => r.startMs === startMs + 2 * MIN15)
@@ -120,12 +126,15 @@ describe('live settlement in the console', () => {
         .sort(),
     ).toEqual(['adjustment', 'interval']);
     // The same request again books nothing.
-    const again = await part.handlers['settlement/resettle']({
-      startMs: startMs + 2 * MIN15,
-      reason: 'twice',
-    });
+    const again = await part.handlers['settlement/resettle'](
+      {
+        startMs: startMs + 2 * MIN15,
+        reason: 'twice',
+      },
+      asAdmin,
+    );
     expect(again.status).toBe('already-adjusted');
-    expect((await part.handlers['settlement/verify']({})).ok).toBe(true);
+    expect((await part.handlers['settlement/verify']({}, asAdmin)).ok).toBe(true);
   });
 
   it('told every viewer what it booked and raised an alarm for the late interval', () => {
@@ -139,26 +148,29 @@ describe('live settlement in the console', () => {
 
   it('answers the views: members, storage, KPIs and statements over the period', async () => {
     const period = { fromMs: startMs, toMs: startMs + 8 * MIN15 };
-    const members = await part.handlers['settlement/members'](period);
+    const members = await part.handlers['settlement/members'](period, asAdmin);
     expect(members.members).toHaveLength(site.members.length);
     const totalImport = members.members.reduce((t, m) => t + m.importKWh, 0);
     const metered = measured.reduce((t, e) => t + e.members.reduce((u, m) => u + m.importKWh, 0), 0);
     expect(totalImport).toBeCloseTo(metered, 3);
-    const storage = await part.handlers['settlement/storage'](period);
+    const storage = await part.handlers['settlement/storage'](period, asAdmin);
     expect(storage.accountsKWh + storage.communityKWh + storage.reserveKWh).toBeCloseTo(
       storage.storedKWh!,
       3,
     );
     expect(storage.liveSocFraction).toBe(0.5);
-    const kpis = await part.handlers['settlement/kpis'](period);
+    const kpis = await part.handlers['settlement/kpis'](period, asAdmin);
     expect(kpis.intervals).toBe(8);
     expect(kpis.islandedIntervals).toBe(1);
     expect(kpis.maxConservationError).toBeLessThan(1e-6);
-    const { statement, html } = await part.handlers['settlement/statement']({
-      member: 'h12',
-      month: '2026-06',
-      html: true,
-    });
+    const { statement, html } = await part.handlers['settlement/statement'](
+      {
+        member: 'h12',
+        month: '2026-06',
+        html: true,
+      },
+      asAdmin,
+    );
     expect(statement.adjustments).toHaveLength(1);
     expect(html).toContain('h12 readings arrived');
     // Built on the statement worker, beside this part's writer connection.
@@ -175,14 +187,12 @@ describe('a restart long after the last settled interval', () => {
     const events: Array<{ event: string; payload: unknown }> = [];
     let now = Date.parse('2026-11-20T10:07:00Z');
     const ctx = {
-      site,
-      siteFile: 'demo-village.json',
+      sites: new SiteStore('demo-village.json', site),
       dataDir: dir,
       snapshot: () => ({ totals: { socFraction: null } }),
       emit: (event: string, payload: unknown) => events.push({ event, payload }),
       log: () => {},
       now: () => now,
-      onSiteSaved: () => () => undefined,
     } as unknown as ConsoleContext;
     const source = { energies: (s: number) => ({ ...structuredClone(energies), startMs: s }) };
     // One interval settled in June, then the console starts again in November.

@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { ApiEventName } from '../../shared/api/contract.ts';
 import type { SiteFile } from '../../shared/site/schema.ts';
 import type { ConsoleContext } from '../../electron/platform/console-part.ts';
+import type { SiteChange } from '../../electron/site/site-store.ts';
 import { Ledger } from '../../electron/market/ledger.ts';
 import { createSettlementPart } from '../../electron/market/settlement-part.ts';
 import { demoSite } from '../fixtures/demo-site.ts';
@@ -23,20 +24,22 @@ describe('saved market settings in live settlement', () => {
   const measured = [...physicsIntervals(site, { startMs, intervals: 3, stepSeconds: 30 })];
   let now = startMs;
   const events: Array<{ event: ApiEventName; payload: unknown }> = [];
-  const siteListeners: Array<(s: SiteFile) => void> = [];
+  const siteListeners: Array<(change: SiteChange) => void> = [];
+  // What the site store tells its subscribers after a save.
+  const saved = (s: SiteFile) => siteListeners.forEach((l) => l({ site: s, actor: 'admin', timeMs: now }));
   const ctx = {
-    site,
-    siteFile: 'demo-village.json',
+    sites: {
+      current: () => site,
+      subscribe: (l: (change: SiteChange) => void) => {
+        siteListeners.push(l);
+        return () => undefined;
+      },
+    },
     dataDir: tmp,
     snapshot: () => ({ totals: { socFraction: 0.5 } }),
     emit: (event: ApiEventName, payload: unknown) => events.push({ event, payload }),
     log: () => {},
     now: () => now,
-    siteSaved: (s: SiteFile) => siteListeners.forEach((l) => l(s)),
-    onSiteSaved: (l: (s: SiteFile) => void) => {
-      siteListeners.push(l);
-      return () => undefined;
-    },
   } as unknown as ConsoleContext;
   const source = { energies: (s: number) => measured.find((x) => x.startMs === s) ?? null };
   const part = createSettlementPart(ctx, { source, timing: { delayMs: 30_000, lateBoundMs: 60_000 } });
@@ -47,14 +50,14 @@ describe('saved market settings in live settlement', () => {
     expect(before.map((o) => o.settlement.preset)).toEqual([site.market.preset]);
     expect(site.market.preset).not.toBe('suncontract');
 
-    ctx.siteSaved({ ...site, market: { ...site.market, preset: 'suncontract' } });
+    saved({ ...site, market: { ...site.market, preset: 'suncontract' } });
     now = startMs + 2 * MIN15 + 30_000;
     const after = part.tick();
     expect(after.map((o) => o.settlement.preset)).toEqual(['suncontract']);
   });
 
   it('keeps the interval length until a restart and says so', () => {
-    ctx.siteSaved({ ...site, market: { ...site.market, intervalMinutes: 30 } });
+    saved({ ...site, market: { ...site.market, intervalMinutes: 30 } });
     const alarm = events.find((e) => e.event === 'settlement/alarm');
     expect((alarm?.payload as { message: string }).message).toMatch(
       /interval length takes effect when the console restarts/,

@@ -1,5 +1,8 @@
 // `commonwatt statement` from a real ledger: JSON with the same figures the console shows, a
-// printable HTML document that fetches nothing, and a PDF that a PDF library reads back.
+// printable HTML document that fetches nothing, and a PDF that a PDF library reads back; each
+// carries the ledger key's fingerprint and the signed head, which an auditor checks with nothing
+// but Node's crypto. A ledger that fails verification gets no statement, from the CLI or the API.
+import { createPublicKey, verify } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,6 +15,10 @@ import { kpisOver, memberStatement } from '../../electron/market/ledger-queries.
 import { IntervalSettler } from '../../electron/market/interval-settler.ts';
 import { memberTotals, MemberTotalsCache, projectedKpis } from '../../electron/market/ledger-projection.ts';
 import { Ledger } from '../../electron/market/ledger.ts';
+import { LedgerVerification } from '../../electron/market/ledger-verification.ts';
+import { createSettlementPart } from '../../electron/market/settlement-part.ts';
+import type { ConsoleContext } from '../../electron/platform/console-part.ts';
+import { recomputeAfterEdit } from '../fixtures/ledger-tamper.ts';
 import { buildStatement } from '../../electron/market/statement-build.ts';
 import { StatementClient } from '../../electron/market/statement-client.ts';
 import { runCli } from '../fixtures/cli.ts';
@@ -54,7 +61,7 @@ describe('commonwatt statement', () => {
     const ledger = Ledger.open(data, { mustExist: true, readOnly: true });
     const local = memberStatement(ledger, 'h07', '2026-06');
     ledger.close();
-    expect(s).toEqual(JSON.parse(JSON.stringify(local)));
+    expect({ ...s, attestation: null }).toEqual(JSON.parse(JSON.stringify(local)));
     expect(s.intervals.settled).toBe(2 * 96);
     expect(s.daily.map((d) => d.date)).toEqual(['2026-06-29', '2026-06-30']);
     expect(s.energy.consumedKWh).toBeGreaterThan(1);
@@ -168,14 +175,15 @@ describe('statements on a worker thread (the console)', () => {
       () => {},
     );
     try {
-      const onWorker = await client.build('h07', '2026-06', { html: true, pdf: true });
+      const attestation = new LedgerVerification(ledger).attestation();
+      const onWorker = await client.build('h07', '2026-06', { html: true, pdf: true }, attestation);
       expect(client.mode).toBe('worker');
       expect(client.lastWorkerMs).not.toBeNull();
-      const local = await buildStatement(ledger, 'h07', '2026-06', { html: true, pdf: true });
+      const local = await buildStatement(ledger, 'h07', '2026-06', { html: true, pdf: true }, attestation);
       expect(onWorker.statement).toEqual(local.statement);
       expect(onWorker.html).toBe(local.html);
       expect(onWorker.pdfBase64).toBe(local.pdfBase64);
-      const jsonOnly = await client.build('h07', '2026-07', {});
+      const jsonOnly = await client.build('h07', '2026-07', {}, attestation);
       expect(jsonOnly.html).toBeNull();
       expect(jsonOnly.pdfBase64).toBeNull();
       expect(jsonOnly.statement.month).toBe('2026-07');
@@ -193,9 +201,10 @@ describe('statements on a worker thread (the console)', () => {
       () => {},
     );
     try {
-      await expect(client.build('h99', '2026-06', {})).rejects.toThrow(/member 'h99'/);
+      const attestation = new LedgerVerification(ledger).attestation();
+      await expect(client.build('h99', '2026-06', {}, attestation)).rejects.toThrow(/member 'h99'/);
       expect(client.mode).toBe('worker');
-      expect((await client.build('h01', '2026-06', {})).statement.member.id).toBe('h01');
+      expect((await client.build('h01', '2026-06', {}, attestation)).statement.member.id).toBe('h01');
     } finally {
       await client.close();
       ledger.close();
@@ -221,9 +230,10 @@ describe('statements on a worker thread (the console)', () => {
       (m) => logged.push(m),
     );
     try {
-      expect((await client.build('h07', '2026-06', {})).statement.intervals.settled).toBe(96);
+      const attestation = new LedgerVerification(settlement.settler.ledger).attestation();
+      expect((await client.build('h07', '2026-06', {}, attestation)).statement.intervals.settled).toBe(96);
       for (const e of days.slice(96)) settlement.settle(e);
-      expect((await client.build('h07', '2026-06', {})).statement.intervals.settled).toBe(192);
+      expect((await client.build('h07', '2026-06', {}, attestation)).statement.intervals.settled).toBe(192);
       expect(client.mode).toBe('worker');
       expect(logged).toEqual([]);
     } finally {
@@ -241,10 +251,11 @@ describe('statements on a worker thread (the console)', () => {
       false,
     );
     try {
-      const built = await client.build('clinic', '2026-06', { html: true });
+      const attestation = new LedgerVerification(ledger).attestation();
+      const built = await client.build('clinic', '2026-06', { html: true }, attestation);
       expect(client.mode).toBe('inline');
       expect(client.lastWorkerMs).toBeNull();
-      expect(built.statement).toEqual(memberStatement(ledger, 'clinic', '2026-06'));
+      expect(built.statement).toEqual({ ...memberStatement(ledger, 'clinic', '2026-06'), attestation });
     } finally {
       await client.close();
       ledger.close();
@@ -297,5 +308,103 @@ describe("the members view's cached day totals", () => {
     } finally {
       ledger.close();
     }
+  });
+});
+
+describe('statements and the ledger key', () => {
+  it('carry the fingerprint and a head signature that checks with Node crypto alone', async () => {
+    const r = await runCli([
+      'statement',
+      '--data',
+      data,
+      '--member',
+      'h07',
+      '--month',
+      '2026-06',
+      '--format',
+      'json',
+    ]);
+    const s = JSON.parse(r.stdout) as MemberStatement;
+    const pub = JSON.parse(fs.readFileSync(path.join(data, 'ledger.pub'), 'utf8'));
+    const head = JSON.parse(fs.readFileSync(path.join(data, 'ledger.head'), 'utf8'));
+    const a = s.attestation!;
+    expect(a.fingerprint).toBe(pub.fingerprint);
+    expect(a.headSeq).toBe(head.seq);
+    // The auditor's check, as the README describes it: the documented text, the raw public key.
+    const key = createPublicKey({
+      key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(a.publicKey, 'base64').toString('base64url') },
+      format: 'jwk',
+    });
+    const text = `commonwatt.ledger-head/1\n${a.ledgerId}\n${a.headSeq}\n${a.headHash}\n${a.durability}`;
+    expect(verify(null, Buffer.from(text), key, Buffer.from(a.signature, 'base64'))).toBe(true);
+    expect(
+      verify(null, Buffer.from(text.replace(/\n(\d+)\n/, '\n1\n')), key, Buffer.from(a.signature, 'base64')),
+    ).toBe(false);
+    const html = await runCli(['statement', '--data', data, '--member', 'h07', '--month', '2026-06']);
+    expect(html.stdout).toContain(a.fingerprint);
+    expect(html.stdout).toContain(a.signature);
+  });
+
+  describe('on an edited ledger', () => {
+    const edited = path.join(tmp, 'edited');
+    beforeAll(() => {
+      fs.cpSync(data, edited, { recursive: true });
+      // h07's bill in the first interval of 30 June (entry 98: the site snapshot, then 96 intervals
+      // of 29 June, then this one) lowered by 10 and every hash after it recomputed.
+      recomputeAfterEdit(edited, 98, (p) => {
+        const t = p.settlement.members;
+        const row = t.rows.find((x: unknown[]) => x[0] === 'h07');
+        row[t.columns.indexOf('netCost')] -= 10;
+      });
+    });
+
+    it('the CLI refuses the statement and names the entry', async () => {
+      const r = await runCli(['statement', '--data', edited, '--member', 'h07', '--month', '2026-06']);
+      expect(r.code).toBe(1);
+      expect(r.stdout).toBe('');
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(
+        /statement refused: the ledger failed verification at entry 98 .*h07's bill does not add up/,
+      );
+    });
+
+    it('the API refuses the statement, and members and KPIs carry the failure', async () => {
+      const alarms: string[] = [];
+      const ctx = {
+        sites: { current: () => demoSite(), subscribe: () => () => {} },
+        dataDir: edited,
+        snapshot: () => ({ totals: { socFraction: null } }),
+        emit: (event: string, payload: { message?: string }) => {
+          if (event === 'settlement/alarm') alarms.push(payload.message ?? '');
+        },
+        log: () => {},
+        now: () => Date.parse('2026-07-03T00:00:00Z'),
+      } as unknown as ConsoleContext;
+      const part = createSettlementPart(ctx, { statementWorker: false });
+      try {
+        await part.start?.();
+        const call = part.handlers as unknown as Record<string, (request: unknown) => unknown>;
+        await expect(
+          Promise.resolve().then(() => call['settlement/statement']!({ member: 'h07', month: '2026-06' })),
+        ).rejects.toThrow(/statement refused: the ledger failed verification at entry 98/);
+        const range = {
+          fromMs: Date.parse('2026-06-28T23:00:00Z'),
+          toMs: Date.parse('2026-07-02T23:00:00Z'),
+        };
+        const members = (await call['settlement/members']!(range)) as {
+          verification: { ok: boolean; seq: number };
+        };
+        expect(members.verification).toMatchObject({ ok: false, seq: 98 });
+        const kpis = (await call['settlement/kpis']!(range)) as {
+          verification: { ok: boolean; seq: number };
+        };
+        expect(kpis.verification).toMatchObject({ ok: false, seq: 98 });
+        expect(alarms.join('\n')).toMatch(/failed verification at entry 98/);
+        // The writer does not sign over it either.
+        expect(part.service.verify()).toMatchObject({ ok: false, seq: 98 });
+      } finally {
+        await part.stop?.();
+      }
+    });
   });
 });

@@ -3,8 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LiveModel } from '../../electron/app/live-model.ts';
 import { Poller, type DeviceCycle } from '../../electron/field/poller.ts';
+import { SiteStateBuilder } from '../../electron/live/site-state.ts';
 import { openHistorianDb } from '../../electron/historian/database.ts';
 import { recentSamples, SampleWriter } from '../../electron/historian/sample-writer.ts';
 import { SiteSimulator } from '../../electron/sim/site-simulator.ts';
@@ -63,13 +63,46 @@ describe('simulator + poller over Modbus/TCP', () => {
   });
 
   it('builds a live snapshot whose feeder flows add up to the PCC exchange', () => {
-    const snapshot = new LiveModel(site).snapshot(poller.status(), Date.now());
+    const snapshot = new SiteStateBuilder(site).build(poller.status(), Date.now());
     const feeders = site.topology.branches.filter((b) => b.from === site.topology.root);
     const sum = feeders.reduce((acc, f) => acc + (snapshot.branches[f.id]?.value ?? 0), 0);
     // Feeder meters read with 10 W resolution when flows are large.
     expect(sum).toBeCloseTo(snapshot.pcc?.powerKW.value ?? NaN, 0);
     expect(feeders.every((f) => snapshot.branches[f.id]?.measured)).toBe(true);
     expect(snapshot.totals.devicesOnline).toBe(site.devices.length);
+    // Every device answers: every sum is whole and the pool's SoC is known.
+    for (const sum of [snapshot.totals.pv, snapshot.totals.load, snapshot.totals.battery])
+      expect(sum).toMatchObject({ complete: true, missing: [] });
+    expect(snapshot.totals.socFraction).not.toBeNull();
+  });
+
+  it('makes a silent inverter unknown: no SoC for the pool, partial sums that say so', async () => {
+    const device = site.devices.find((d) => d.id === 'battery-2')!;
+    const server = sim.serverFor(device)!;
+    server.hook = () => 'drop';
+    try {
+      await waitFor(
+        () => poller.status().find((d) => d.id === 'battery-2')?.state === 'offline',
+        10_000,
+        'battery-2 offline',
+      );
+      const snapshot = new SiteStateBuilder(site).build(poller.status(), Date.now());
+      expect(snapshot.totals.socFraction).toBeNull();
+      expect(snapshot.totals.socMissing).toEqual(['battery-2']);
+      expect(snapshot.totals.battery.complete).toBe(false);
+      expect(snapshot.totals.battery.missing).toEqual(['battery-2']);
+      // What is known is still summed, and only that: battery-1's power alone.
+      expect(snapshot.totals.battery.valueKW).toBe(snapshot.batteries['battery-1']?.powerKW.value);
+      expect(snapshot.batteries['battery-2']?.socFraction).toMatchObject({ value: null, quality: 'bad' });
+      expect(snapshot.totals.devicesOnline).toBe(site.devices.length - 1);
+    } finally {
+      server.hook = undefined;
+    }
+    await waitFor(
+      () => poller.status().find((d) => d.id === 'battery-2')?.state === 'online',
+      15_000,
+      'battery-2 back online',
+    );
   });
 
   it('follows the physics as it moves', async () => {

@@ -5,8 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startConsole } from '../../electron/app/console-app.ts';
-import { dispatch } from '../../electron/platform/dispatch.ts';
 import { demoSitePath } from '../fixtures/paths.ts';
+import { asAdmin, testCaller } from '../fixtures/callers.ts';
 
 const dirs: string[] = [];
 const tempDir = () => {
@@ -25,20 +25,20 @@ describe('simulator calls', () => {
       transport: 'websocket',
     });
     try {
-      expect(await app.handlers['simulator/state']({})).toEqual({
+      expect(await app.handlers['simulator/state']({}, asAdmin)).toEqual({
         simulated: true,
         gridAvailable: true,
         weather: 'clear',
       });
-      const cut = await dispatch(app.handlers, 'simulator/grid', { available: false });
+      const cut = await app.call(testCaller('admin'), 'simulator/grid', { available: false });
       expect(cut).toEqual({
         ok: true,
         response: { simulated: true, gridAvailable: false, weather: 'clear' },
       });
       expect(app.simulator?.physics.state.gridAvailable).toBe(false);
-      await app.handlers['simulator/weather']({ weather: 'storm' });
+      await app.handlers['simulator/weather']({ weather: 'storm' }, asAdmin);
       expect(app.simulator?.physics.state.weather).toBe('storm');
-      const bad = await dispatch(app.handlers, 'simulator/weather', { weather: 'snow' });
+      const bad = await app.call(testCaller('admin'), 'simulator/weather', { weather: 'snow' });
       expect(bad).toMatchObject({ ok: false, error: { code: 'invalid-request' } });
     } finally {
       await app.stop();
@@ -53,12 +53,12 @@ describe('simulator calls', () => {
       transport: 'websocket',
     });
     try {
-      expect(await app.handlers['simulator/state']({})).toEqual({
+      expect(await app.handlers['simulator/state']({}, asAdmin)).toEqual({
         simulated: false,
         gridAvailable: null,
         weather: null,
       });
-      const cut = await dispatch(app.handlers, 'simulator/grid', { available: false });
+      const cut = await app.call(testCaller('admin'), 'simulator/grid', { available: false });
       expect(cut).toMatchObject({
         ok: false,
         error: { code: 'refused', message: expect.stringMatching(/real devices/) },

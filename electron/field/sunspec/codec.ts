@@ -49,7 +49,7 @@ export const END_MARKER = [0xffff, 0x0000] as const;
 
 /** Exponents tried when a scale factor is chosen for the caller. */
 const AUTO_SF_MIN = -6;
-const AUTO_SF_MAX = 6;
+export const AUTO_SF_MAX = 6;
 const SF_LIMIT = 10;
 
 const TWO_16 = 65536;
@@ -657,7 +657,7 @@ function sentinel(point: PointDef): number[] {
 }
 
 /** The range of raw values a type can carry, its not-implemented sentinel excluded. */
-function rawRange(type: PointType): [bigint, bigint] {
+export function rawRange(type: PointType): [bigint, bigint] {
   switch (type) {
     case 'int16':
       return [-0x7fffn, 0x7fffn];

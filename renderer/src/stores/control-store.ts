@@ -9,15 +9,16 @@ import type {
   ApiRequest,
   ApiResponse,
 } from '../../../shared/api/contract.ts';
+import type { AuditRecord } from '../../../shared/api/audit-api.ts';
 import {
   describeCommand,
-  type AuditRecord,
   type CommandCheck,
   type CommandOutcome,
   type ControlSnapshot,
   type ControlState,
   type OperatorCommand,
 } from '../../../shared/api/control-api.ts';
+import { controlSnapshot } from '../../../shared/api/control-snapshot.ts';
 
 /** What the store needs of the API client (ApiClient has it), so tests can hand it a fake. */
 export interface ControlClient {
@@ -76,18 +77,23 @@ export class ControlStore {
 
   async load(): Promise<void> {
     try {
-      const [state, audit] = await Promise.all([
-        this.api.call('control/state', {}),
-        this.api.call('control/audit', { limit: 50 }),
-      ]);
+      const state = await this.api.call('control/state', {});
       runInAction(() => {
         this.state = state;
-        this.audit = audit;
         this.error = null;
       });
+      await this.loadAudit();
     } catch (error) {
       runInAction(() => (this.error = `control state not available: ${(error as Error).message}`));
     }
+  }
+
+  /** The control commands of the audit trail; a viewer may not list it, and sees none. */
+  async loadAudit(): Promise<void> {
+    const audit = await this.api
+      .call('audit/list', { action: 'control/command', limit: 50 })
+      .catch(() => [] as AuditRecord[]);
+    runInAction(() => (this.audit = audit));
   }
 
   accept(state: ControlState): void {
@@ -120,7 +126,7 @@ export class ControlStore {
   }
 
   /** Second step: the operator confirmed. The back end checks again and may still refuse. */
-  async confirm(operator?: string): Promise<CommandOutcome | null> {
+  async confirm(): Promise<CommandOutcome | null> {
     const pending = this.pending;
     if (!pending?.check?.ok || this.running) return null;
     this.running = true;
@@ -128,13 +134,10 @@ export class ControlStore {
       const outcome = await this.api.call('control/command', {
         command: pending.command,
         confirmed: true,
-        origin: 'console',
-        ...(operator ? { operator } : {}),
       });
-      const audit = await this.api.call('control/audit', { limit: 50 });
+      await this.loadAudit();
       runInAction(() => {
         this.lastOutcome = { ...outcome, label: pending.label };
-        this.audit = audit;
         if (this.pending === pending) this.pending = null;
       });
       return outcome;
@@ -164,19 +167,7 @@ export class ControlStore {
 
   /** What the 3D topology draws: islanded parts, shed members, the breaker. */
   get snapshot(): ControlSnapshot | null {
-    const s = this.state;
-    if (!s) return null;
-    const shed = s.tiers.filter((t) => t.shed);
-    const breakerClosed = s.pcc?.breakerClosed ?? null;
-    return {
-      mode: s.mode,
-      islanded: s.siteKind === 'off-grid' || breakerClosed === false || s.pcc?.gridStatus === 'lost',
-      energised: s.island.energised !== false && s.mode !== 'blackout',
-      breakerClosed,
-      shedTiers: shed.map((t) => t.tier),
-      shedMembers: shed.flatMap((t) => t.members),
-      activeAlarms: s.alarms.filter((a) => a.clearedMs === null).length,
-    };
+    return this.state ? controlSnapshot(this.state) : null;
   }
 
   get activeAlarms() {

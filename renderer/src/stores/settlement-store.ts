@@ -20,7 +20,8 @@ import type {
   StorageOverview,
 } from '../../../shared/api/settlement-api.ts';
 import type { SiteKpis } from '../../../shared/settlement/site-kpis.ts';
-import { localMidnightMs, monthRange } from '../../../shared/settlement/settlement-period.ts';
+import { monthRange } from '../../../shared/settlement/settlement-period.ts';
+import { localMidnightMs, localParts } from '../../../shared/time/zone.ts';
 import type { MemberStatement } from '../../../shared/settlement/statement.ts';
 
 /** What the store needs of the API client (ApiClient has it), so tests can hand it a fake. */
@@ -40,15 +41,9 @@ export interface Period {
 const DAY_MS = 86_400_000;
 
 /** The local calendar date of an instant as [year, month 0-based, day]. */
-function localParts(timeMs: number, timeZone: string): [number, number, number] {
-  const text = new Intl.DateTimeFormat('en-CA', {
-    timeZone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-  }).format(new Date(timeMs));
-  const [y, m, d] = text.split('-').map(Number);
-  return [y!, m! - 1, d!];
+function localYmd(timeMs: number, timeZone: string): [number, number, number] {
+  const { year, month, day } = localParts(timeMs, timeZone);
+  return [year, month - 1, day];
 }
 
 export class SettlementStore {
@@ -59,12 +54,14 @@ export class SettlementStore {
   selected: string | null = null;
   detail: MemberDetail | null = null;
   storage: StorageOverview | null = null;
-  kpis: SiteKpis | null = null;
+  kpis: (SiteKpis & { verification: LedgerVerifyResult }) | null = null;
   intervals: SettledIntervalRow[] = [];
   statementMonth: string | null = null;
   statement: MemberStatement | null = null;
   statementHtml: string | null = null;
   verify: LedgerVerifyResult | null = null;
+  /** The ledger's verification as last reported (with the figures, or by Verify): the views' banner. */
+  ledgerCheck: LedgerVerifyResult | null = null;
   resettleResult: ResettleResult | null = null;
   loading = false;
   error: string | null = null;
@@ -85,6 +82,7 @@ export class SettlementStore {
       intervals: observable.ref,
       statement: observable.ref,
       verify: observable.ref,
+      ledgerCheck: observable.ref,
       resettleResult: observable.ref,
     });
   }
@@ -119,7 +117,7 @@ export class SettlementStore {
   /** Sets the period from a preset, relative to now in the site's timezone. */
   setPeriod(kind: Exclude<PeriodKind, 'custom'>, nowMs = Date.now()): void {
     const tz = this.timeZone;
-    const [y, m, d] = localParts(nowMs, tz);
+    const [y, m, d] = localYmd(nowMs, tz);
     const tomorrow = localMidnightMs(y, m, d + 1, tz);
     switch (kind) {
       case 'day':
@@ -137,8 +135,8 @@ export class SettlementStore {
       case 'all': {
         const first = this.status?.firstSettledStartMs ?? nowMs - 365 * DAY_MS;
         const last = this.status?.lastSettledStartMs ?? nowMs;
-        const [fy, fm, fd] = localParts(first, tz);
-        const [ly, lm, ld] = localParts(last, tz);
+        const [fy, fm, fd] = localYmd(first, tz);
+        const [ly, lm, ld] = localYmd(last, tz);
         this.period = {
           kind,
           fromMs: localMidnightMs(fy, fm, fd, tz),
@@ -174,7 +172,7 @@ export class SettlementStore {
     if (last === null || last === undefined || this.period.kind === 'custom') return;
     const first = this.status!.firstSettledStartMs ?? last;
     if (last >= this.period.fromMs && first < this.period.toMs) return;
-    const [y, m] = localParts(last, this.timeZone);
+    const [y, m] = localYmd(last, this.timeZone);
     const { fromMs, toMs } = monthRange(`${y}-${String(m + 1).padStart(2, '0')}`, this.timeZone);
     this.period = { kind: 'custom', fromMs, toMs };
   }
@@ -198,6 +196,7 @@ export class SettlementStore {
         this.members = members;
         this.storage = storage;
         this.kpis = kpis;
+        this.ledgerCheck = members.verification;
         this.intervals = intervals;
         this.error = null;
         if (this.selected === null && members.members.length > 0) this.selected = members.members[0]!.member;
@@ -292,10 +291,20 @@ export class SettlementStore {
     }
   }
 
+  /** What the views must say about the ledger their figures come from, or null when it verified. */
+  get ledgerFailure(): string | null {
+    const check = this.ledgerCheck;
+    if (!check || check.ok) return null;
+    return `The ledger failed verification at entry ${check.seq} (${check.kind}): it ${check.problem}. The figures shown come from this ledger and cannot be trusted; statements are refused until it is resolved.`;
+  }
+
   async verifyLedger(): Promise<void> {
     try {
       const result = await this.api.call('settlement/verify', {});
-      runInAction(() => (this.verify = result));
+      runInAction(() => {
+        this.verify = result;
+        this.ledgerCheck = result;
+      });
     } catch (error) {
       runInAction(() => (this.error = (error as Error).message));
     }

@@ -10,7 +10,8 @@ export type ViewName =
   | 'kpis'
   | 'history'
   | 'devices'
-  | 'commissioning';
+  | 'commissioning'
+  | 'audit';
 
 export class UiStore {
   view: ViewName = 'overview';

@@ -13,8 +13,11 @@ import { KpisView } from './members/KpisView.tsx';
 import { MembersView } from './members/MembersView.tsx';
 import { StorageView } from './members/StorageView.tsx';
 import { Overview } from './Overview.tsx';
+import { AuditView } from './audit/AuditView.tsx';
+import { PasswordPrompt, SessionMenu, SetPasswordBanner } from './session/SessionMenu.tsx';
+import type { Role } from '../../../shared/api/access.ts';
 
-const views: Array<[ViewName, string, () => React.JSX.Element]> = [
+const views: Array<[ViewName, string, () => React.JSX.Element, Role?]> = [
   ['overview', 'Overview', () => <Overview />],
   ['control', 'Control', () => <ControlView />],
   ['market', 'Market', () => <MarketView />],
@@ -24,6 +27,7 @@ const views: Array<[ViewName, string, () => React.JSX.Element]> = [
   ['history', 'History', () => <HistoryView />],
   ['devices', 'Devices', () => <Devices />],
   ['commissioning', 'Commissioning', () => <Commissioning />],
+  ['audit', 'Audit', () => <AuditView />, 'operator'],
 ];
 
 function Clock({ timeZone }: { timeZone?: string }) {
@@ -35,8 +39,9 @@ function Clock({ timeZone }: { timeZone?: string }) {
   return <span className="mono">{clock(now, timeZone)}</span>;
 }
 
-export const App = observer(function App() {
-  const { site, live, ui } = useStores();
+export const App = observer(function App({ onSignOut }: { onSignOut: () => void }) {
+  const { site, live, ui, session } = useStores();
+  const shown = views.filter(([, , , role]) => !role || session.may(role));
   const info = site.info;
   if (site.error) return <div className="fatal">Cannot reach the console back end: {site.error}</div>;
   if (!site.site) return <div className="loading">Connecting to the console…</div>;
@@ -48,7 +53,7 @@ export const App = observer(function App() {
         </div>
         <div className="site-name">{site.site.site.name}</div>
         <nav>
-          {views.map(([id, label]) => (
+          {shown.map(([id, label]) => (
             <button key={id} className={ui.view === id ? 'active' : ''} onClick={() => ui.show(id)}>
               {label}
             </button>
@@ -60,9 +65,12 @@ export const App = observer(function App() {
             {live.connection === 'open' ? 'live' : live.connection}
           </span>
           <Clock timeZone={site.site.site.timezone} />
+          <SessionMenu onSignOut={onSignOut} />
         </div>
       </header>
-      <main>{(views.find(([id]) => id === ui.view) ?? views[0])[2]()}</main>
+      <SetPasswordBanner />
+      <PasswordPrompt />
+      <main>{(shown.find(([id]) => id === ui.view) ?? views[0])[2]()}</main>
     </div>
   );
 });

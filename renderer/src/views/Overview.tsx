@@ -1,11 +1,18 @@
 // The overview: headline figures across the top, the live 3D topology, and feeders and devices
 // at the side — what a manager glances at from across the control room.
 import { observer } from 'mobx-react-lite';
+import type { SumKW } from '../../../shared/api/live.ts';
 import { useStores } from '../stores/context.tsx';
 import { TopologyScene } from '../topology/TopologyScene.tsx';
 import { kw, percent, reading } from './format.ts';
 import { Sparkline } from './Sparkline.tsx';
 import { Figure } from './Figure.tsx';
+
+/** A sum with members unknown is shown as what it is: a partial sum, and how many are missing. */
+function partial(sum: SumKW | undefined): string | undefined {
+  if (!sum || sum.complete) return undefined;
+  return `partial: ${sum.missing.length} not answering`;
+}
 
 export const Overview = observer(function Overview() {
   const { site, live } = useStores();
@@ -42,21 +49,22 @@ export const Overview = observer(function Overview() {
         </div>
         <Figure
           label="Community PV"
-          value={kw(s?.totals.pvKW)}
-          detail="measured at the PV inverter"
+          value={kw(s?.totals.pv.valueKW)}
+          detail={partial(s?.totals.pv) ?? 'measured at the PV inverter'}
           testId="pv-power"
         />
         <Figure
           label="Net member demand"
-          value={kw(s?.totals.loadKW)}
-          detail="sum of member meters, after rooftop PV"
+          value={kw(s?.totals.load.valueKW)}
+          detail={partial(s?.totals.load) ?? 'sum of member meters, after rooftop PV'}
         />
         <Figure
           label="Battery pool"
           value={percent(s?.totals.socFraction)}
           detail={
             s
-              ? `${s.totals.batteryKW >= 0 ? 'discharging' : 'charging'} ${Math.abs(s.totals.batteryKW).toFixed(1)} kW`
+              ? (partial(s.totals.battery) ??
+                `${s.totals.battery.valueKW >= 0 ? 'discharging' : 'charging'} ${Math.abs(s.totals.battery.valueKW).toFixed(1)} kW`)
               : undefined
           }
           testId="battery-soc"

@@ -6,6 +6,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { MicrogridController } from '../../../electron/control/microgrid-controller.ts';
 import { demoSite } from '../../fixtures/demo-site.ts';
 import { FakeSite } from './fake-site.ts';
+import type { AuditActor, MemoryAuditTrail } from '../../../electron/platform/audit-trail.ts';
 
 const site = demoSite();
 const startMs = Date.parse('2026-06-21T12:00:00+01:00');
@@ -75,7 +76,7 @@ describe('grid loss', () => {
 describe('planned islanding', () => {
   it('opens the breaker once the PCC has settled inside the dead band', async () => {
     fake.s.pccKW = 1.5;
-    const outcome = await c.command({ kind: 'island' }, { operator: 'ana' });
+    const outcome = await c.command({ kind: 'island' }, { actor: operator('ana') });
     expect(outcome).toMatchObject({ ok: true, done: true });
     await run(5);
     expect(path()).toEqual(['grid-connected>planned-islanding', 'planned-islanding>islanded']);
@@ -98,13 +99,17 @@ describe('planned islanding', () => {
 
   it('schedules an islanding for later and runs it then', async () => {
     fake.s.pccKW = 0.5;
-    await c.command({ kind: 'island', atMs: startMs + 60_000 });
+    await c.command({ kind: 'island', atMs: startMs + 60_000 }, { actor: operator('ana') });
     expect(c.state().schedule).toHaveLength(1);
     await run(30);
     expect(c.currentMode).toBe('grid-connected');
     await run(40);
     expect(c.currentMode).toBe('islanded');
-    expect(c.auditRecords().map((a) => a.origin)).toEqual(['schedule', 'console']);
+    // Oldest first: the operator's command, then the console running it on their behalf.
+    expect(auditOf(c).map((a) => [a.user, a.transport, a.peer, a.what])).toEqual([
+      ['ana', 'websocket', 'test', `island at ${new Date(startMs + 60_000).toISOString()}`],
+      ['ana', 'system', 'schedule', 'scheduled: island'],
+    ]);
   });
 });
 
@@ -208,7 +213,7 @@ describe('operator commands', () => {
     await loseGrid();
     const standby = await c.command(
       { kind: 'battery-mode', mode: 'standby' },
-      { operator: 'rui', origin: 'cli' },
+      { actor: { ...operator('rui'), transport: 'cli' } },
     );
     expect(standby.ok).toBe(false);
     expect(standby.reason).toMatch(/would black the island out/);
@@ -218,17 +223,21 @@ describe('operator commands', () => {
     expect(unknown.reason).toMatch(/no tier 7 with loads \(tiers: 0, 2, 3\)/);
     const reconnect = await c.command({ kind: 'reconnect' });
     expect(reconnect.reason).toMatch(/no usable grid at the PCC/);
-    const shed = await c.command({ kind: 'shed', tier: 3 }, { operator: 'rui' });
+    const shed = await c.command({ kind: 'shed', tier: 3 }, { actor: operator('rui') });
     expect(shed).toMatchObject({ ok: true, done: true });
     expect(fake.calls.at(-1)).toBe('shed 3');
-    const audit = c.auditRecords();
-    expect(audit.map((a) => a.outcome)).toEqual(['accepted', 'refused', 'refused', 'refused', 'refused']);
-    expect(audit[4]).toMatchObject({
-      operator: 'rui',
-      origin: 'cli',
-      command: { kind: 'battery-mode', mode: 'standby' },
+    const audit = auditOf(c);
+    expect(audit.map((a) => a.result)).toEqual(['refused', 'refused', 'refused', 'refused', 'ok']);
+    expect(audit[0]).toMatchObject({
+      user: 'rui',
+      role: 'operator',
+      transport: 'cli',
+      action: 'control/command',
+      what: 'battery pool to standby',
     });
-    expect(audit[4]!.reason).toBe(standby.reason);
+    expect(audit[0]!.reason).toBe(standby.reason);
+    // Without a session the console itself is the actor.
+    expect(audit[1]).toMatchObject({ user: null, transport: 'system' });
   });
 
   it('keeps a tier shed by hand shed until restored by hand', async () => {
@@ -245,7 +254,7 @@ describe('operator commands', () => {
     expect(check.ok).toBe(true);
     expect(check.summary).toMatch(/±2 kW/);
     expect(fake.calls).toEqual([]);
-    expect(c.auditRecords()).toEqual([]);
+    expect(auditOf(c)).toEqual([]);
   });
 
   it('refuses grid commands on an off-grid site', async () => {
@@ -261,3 +270,11 @@ describe('operator commands', () => {
     expect(og.canClosePcc().ok).toBe(false);
   });
 });
+
+function operator(user: string): AuditActor {
+  return { user, role: 'operator', transport: 'websocket', peer: 'test' };
+}
+
+function auditOf(controller: MicrogridController) {
+  return (controller.audit as MemoryAuditTrail).records;
+}

@@ -64,7 +64,15 @@ function snapshotAt(timeMs: number, clinicKW: number): LiveSnapshot {
   return {
     timeMs,
     pcc: null,
-    totals: { pvKW: 0, loadKW: 0, batteryKW: 0, socFraction: null, devicesOnline: 0, devicesTotal: 0 },
+    totals: {
+      pv: { valueKW: 0, complete: true, missing: [] },
+      load: { valueKW: 0, complete: true, missing: [] },
+      battery: { valueKW: 0, complete: true, missing: [] },
+      socFraction: null,
+      socMissing: [],
+      devicesOnline: 0,
+      devicesTotal: 0,
+    },
     members: { clinic: { value: clinicKW, unit: 'kW', quality: 'good', timeMs } },
     branches: {},
     batteries: {},

@@ -2,13 +2,12 @@
 // power, the site's market settings applied over its preset, the checks only the whole site can
 // make, and a preview built for the demo village whose curves and trades agree with each other.
 import { describe, expect, it } from 'vitest';
-import { buildPreview, intervalStartMs } from '../../../electron/market/preview-builder.ts';
+import { buildPreview } from '../../../electron/market/preview-builder.ts';
+import type { IntervalMode } from '../../../shared/settlement/interval-energy.ts';
+import { intervalStartMs } from '../../../shared/time/zone.ts';
 import { IntervalEnergyEstimate } from '../../../electron/market/preview-interval-energy.ts';
-import {
-  effectiveMarket,
-  marketSettingsFindings,
-  siteMarketInput,
-} from '../../../shared/market/site-settings.ts';
+import { effectiveMarket, marketSettingsFindings } from '../../../shared/market/site-settings.ts';
+import { IDLE_POOL, intervalMarket, intervalMarketSetup } from '../../../shared/market/interval-market.ts';
 import { marketNetwork, marketPresets } from '../../../shared/market/index.ts';
 import { marketSettingsSchema, type SiteFile } from '../../../shared/site/schema.ts';
 import { validateSite } from '../../../shared/site/validate-site.ts';
@@ -39,6 +38,23 @@ describe('interval energy estimate', () => {
     e.sample(6 * MIN, new Map([['pv', -3]]));
     // An exporter of 3 kW for the whole quarter hour has 0.75 kWh of surplus.
     expect(e.netSurplusKWh().get('pv')).toBeCloseTo(0.75, 9);
+  });
+
+  it('integrates the pool’s charge and discharge apart', () => {
+    const e = new IntervalEnergyEstimate();
+    e.begin(0, 15 * MIN);
+    // Charging at 4 kW for five minutes, then by 10 min discharging at 2 kW (positive discharges),
+    // which is taken for the last five minutes; an unknown reading in between is skipped.
+    e.samplePool(0, -4);
+    e.samplePool(5 * MIN, -4);
+    e.samplePool(7 * MIN, null);
+    e.samplePool(10 * MIN, 2);
+    // Charge: 4 kW × 5 min (1/3 kWh) + the ramp 4 → 0 kW over 5 min (1/6 kWh) = 0.5 kWh.
+    // Discharge: the ramp 0 → 2 kW over 5 min (1/12 kWh) + 2 kW × 5 min (1/6 kWh) = 0.25 kWh.
+    expect(e.poolKWh().chargedKWh).toBeCloseTo(0.5, 12);
+    expect(e.poolKWh().dischargedKWh).toBeCloseTo(0.25, 12);
+    e.begin(15 * MIN, 30 * MIN);
+    expect(e.poolKWh()).toEqual({ chargedKWh: 0, dischargedKWh: 0 });
   });
 
   it('leaves out members without a good reading and forgets the last interval', () => {
@@ -104,14 +120,19 @@ describe('effective market', () => {
         members: { h03: { bidPricePerKWh: 0.21 } },
       }),
     );
-    const input = siteMarketInput(market, {
-      members: [
-        { id: 'pv', netKWh: 3, category: 'household' },
-        { id: 'h02', netKWh: -1, category: 'household' },
-        { id: 'h03', netKWh: -1, category: 'household' },
-      ],
-      tariff: { importPrice: 0.3, exportPrice: 0.05 },
-      interval: { start: '2026-06-01T12:00:00Z', minutes: 15 },
+    const site = demoSite();
+    const seller = site.members.find((m) => m.pvKWp > 0 && m.id !== 'h02' && m.id !== 'h03')!;
+    const { input } = intervalMarket(intervalMarketSetup(site, market), {
+      startMs: Date.parse('2026-06-01T11:00:00Z'),
+      minutes: 15,
+      mode: 'grid-connected',
+      netKWh: new Map([
+        [seller.id, 3],
+        ['h02', -1],
+        ['h03', -1],
+      ]),
+      pool: IDLE_POOL,
+      storage: null,
     });
     expect(input.fixedRate?.members).toEqual(['h02']);
     expect(input.fixedRate?.price).toBe(0.2);
@@ -223,7 +244,7 @@ describe('preview of the demo village', () => {
     return out;
   }
 
-  function build(market: Record<string, unknown>, gridAvailable = true) {
+  function build(market: Record<string, unknown>, mode: IntervalMode = 'grid-connected') {
     const withSettings = withMarket(site, market);
     return buildPreview({
       site: withSettings,
@@ -232,7 +253,7 @@ describe('preview of the demo village', () => {
       intervalMinutes: 15,
       nowMs: startMs + 5 * MIN,
       netSurplusKWh: surpluses(),
-      gridAvailable,
+      mode,
     });
   }
 
@@ -311,7 +332,7 @@ describe('preview of the demo village', () => {
       intervalMinutes: 15,
       nowMs: startMs + 5 * MIN,
       netSurplusKWh: surpluses(),
-      gridAvailable: true,
+      mode: 'grid-connected',
     });
     expect(preview.clearingPrice).toBeNull();
     expect(preview.zones.length).toBeGreaterThan(1);
@@ -328,7 +349,7 @@ describe('preview of the demo village', () => {
   });
 
   it('falls back to nothing when islanded: the rest is unserved or curtailed', () => {
-    const { preview } = build({ preset: 'piclo', mechanism: 'uniform' }, false);
+    const { preview } = build({ preset: 'piclo', mechanism: 'uniform' }, 'islanded');
     expect(preview.gridAvailable).toBe(false);
     expect(preview.grid.importKWh).toBe(0);
     expect(preview.grid.exportKWh).toBe(0);

@@ -431,12 +431,11 @@ const AuditPanel = observer(function AuditPanel({ control, tz }: { control: Cont
       {control.audit.length === 0 && <p className="muted">No operator commands yet.</p>}
       <ul>
         {control.audit.map((r) => (
-          // Ids restart with each run of the console; the time keeps earlier runs' records apart.
-          <li key={`${r.atMs}-${r.id}`} className={`event outcome-${r.outcome}`}>
+          <li key={r.id} className={`event outcome-${r.result}`}>
             <span className="mono small">{clock(r.atMs, tz)}</span>
-            <span className={`tag ${r.outcome === 'accepted' ? 'ok' : 'alarm'}`}>{r.outcome}</span>
+            <span className={`tag ${r.result === 'ok' ? 'ok' : 'alarm'}`}>{r.result}</span>
             <span className="msg">
-              {describeCommand(r.command)} by {r.operator} ({r.origin}){r.reason ? ` — ${r.reason}` : ''}
+              {r.what} by {r.user ?? 'the console'} ({r.transport}){r.reason ? ` — ${r.reason}` : ''}
             </span>
           </li>
         ))}

@@ -5,6 +5,7 @@ import { observer } from 'mobx-react-lite';
 import { useState } from 'react';
 import type { SettledIntervalRow } from '../../../../shared/api/settlement-api.ts';
 import type { SettlementStore } from '../../stores/settlement-store.ts';
+import { LedgerBanner } from './LedgerBanner.tsx';
 import { PeriodPicker } from './PeriodPicker.tsx';
 import { kWh, localTime, money, pct } from './settlement-format.ts';
 import './members.css';
@@ -56,6 +57,7 @@ export const KpisView = observer(function KpisView() {
   return (
     <div className="settlement page kpis-view">
       <PeriodPicker store={settlement} />
+      <LedgerBanner store={settlement} />
       {settlement.error && <div className="alarm">{settlement.error}</div>}
       {!k ? (
         <p className="muted">Loading KPIs…</p>

@@ -4,6 +4,7 @@ import { observer } from 'mobx-react-lite';
 import { useRef } from 'react';
 import type { MemberDetail } from '../../../../shared/api/settlement-api.ts';
 import type { SettlementStore } from '../../stores/settlement-store.ts';
+import { LedgerBanner } from './LedgerBanner.tsx';
 import { PeriodPicker } from './PeriodPicker.tsx';
 import { kWh, localTime, money, monthLabel, pct } from './settlement-format.ts';
 import './members.css';
@@ -287,6 +288,7 @@ export const MembersView = observer(function MembersView() {
   return (
     <div className="settlement page members-view">
       <PeriodPicker store={settlement} />
+      <LedgerBanner store={settlement} />
       {settlement.error && <div className="alarm">{settlement.error}</div>}
       <div className="members-grid">
         <section className="panel members-list">

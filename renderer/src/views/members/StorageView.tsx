@@ -2,6 +2,7 @@
 // reserve, beside the physical state of charge, now and over the period.
 import { observer } from 'mobx-react-lite';
 import type { StorageOverview } from '../../../../shared/api/settlement-api.ts';
+import { LedgerBanner } from './LedgerBanner.tsx';
 import { PeriodPicker } from './PeriodPicker.tsx';
 import { StorageChart } from './StorageChart.tsx';
 import { kWh, localTime, pct } from './settlement-format.ts';
@@ -70,6 +71,7 @@ export const StorageView = observer(function StorageView() {
   return (
     <div className="settlement page storage-view">
       <PeriodPicker store={settlement} />
+      <LedgerBanner store={settlement} />
       {settlement.error && <div className="alarm">{settlement.error}</div>}
       {!s ? (
         <p className="muted">Loading the pool…</p>

@@ -1,16 +1,14 @@
-// Figures of the settlement views, with their units, in the site's timezone and currency.
+// Figures of the settlement views, with their units, in the site's timezone and currency (money
+// as shared/money.ts writes it, so the screen and the statement agree to the cent).
+import { money } from '../../../../shared/money.ts';
+import { localDate } from '../../../../shared/time/zone.ts';
+
+export { money };
+
 export function kWh(value: number | null | undefined, digits = 1): string {
   return value === null || value === undefined || !Number.isFinite(value)
     ? '—'
     : `${value.toFixed(digits)} kWh`;
-}
-
-export function money(value: number | null | undefined, currency: string, digits = 2): string {
-  if (value === null || value === undefined || !Number.isFinite(value)) return '—';
-  const symbol =
-    currency === 'EUR' ? '€' : currency === 'USD' ? '$' : currency === 'GBP' ? '£' : `${currency} `;
-  const sign = value < -0.5 * 10 ** -digits ? '−' : '';
-  return `${sign}${symbol}${Math.abs(value).toFixed(digits)}`;
 }
 
 export function pct(fraction: number | null | undefined, digits = 0): string {
@@ -21,12 +19,7 @@ export function pct(fraction: number | null | undefined, digits = 0): string {
 
 /** 'YYYY-MM-DD' of an instant in the site's timezone. */
 export function localDay(timeMs: number, timeZone: string): string {
-  return new Intl.DateTimeFormat('en-CA', {
-    timeZone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-  }).format(new Date(timeMs));
+  return localDate(timeMs, timeZone);
 }
 
 /** 'DD Mon HH:MM' of an instant in the site's timezone. */

@@ -3,9 +3,9 @@
 // devices would apply them — a stuck breaker does not move, a tripped inverter ignores orders,
 // a device marked offline neither answers nor obeys.
 import type { BatteryMode } from '../../shared/api/control-api.ts';
-import type { SitePhysics } from '../sim/site-physics.ts';
-import { done, failed, type ActuatorResult, type Actuators } from './actuators.ts';
-import type { Measurements, TierMeasurement } from './measurements.ts';
+import type { SitePhysics } from './site-physics.ts';
+import { done, failed, type ActuatorResult, type Actuators } from '../control/actuators.ts';
+import type { Measurements, TierMeasurement } from '../control/measurements.ts';
 
 export interface PhysicsAdapterOptions {
   /** Devices that do not answer (a meter with a cut cable, an inverter off the bus). */

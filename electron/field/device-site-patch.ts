@@ -1,13 +1,11 @@
-// Saves a commissioned device into the site file: the change is made on the file's JSON as it
-// is on disk, the whole document is validated as `commonwatt validate` would, and only a valid
-// document is written — to a temporary file that is synced and renamed over the original, after
-// the original is kept as FILE.bak. An invalid result is refused with every problem listed.
-import fs from 'node:fs';
-import path from 'node:path';
-import type { Assignment, SaveDeviceResult } from '../../shared/api/field-api.ts';
+// The change commissioning makes to the site file: a device added (or replaced), and the
+// member, branch, PCC or battery pool it is assigned to. A patch on the file's JSON for the site
+// store (electron/site/site-store.ts), which validates the whole document, keeps a backup and
+// writes it; every problem refuses the change.
+import type { Assignment } from '../../shared/api/field-api.ts';
 import type { Device } from '../../shared/site/schema.ts';
-import { validateSite } from '../../shared/site/validate-site.ts';
 import type { Problem } from '../../shared/validation/problems.ts';
+import type { SitePatch } from '../platform/site-holder.ts';
 
 type Json = Record<string, unknown>;
 
@@ -18,49 +16,8 @@ export interface SaveDeviceRequest {
   replace?: boolean;
 }
 
-export function saveDeviceToSiteFile(file: string, request: SaveDeviceRequest): SaveDeviceResult {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (error) {
-    return {
-      ok: false,
-      problems: [{ path: '', message: `cannot read ${file}: ${(error as Error).message}` }],
-    };
-  }
-  let doc: Json;
-  try {
-    doc = JSON.parse(text) as Json;
-  } catch (error) {
-    return {
-      ok: false,
-      problems: [{ path: '', message: `${file} is not JSON: ${(error as Error).message}` }],
-    };
-  }
-  const problems = applyDevice(doc, request);
-  if (problems.length > 0) return { ok: false, problems };
-  const checked = validateSite(doc);
-  if (!checked.ok) return { ok: false, problems: checked.problems };
-  const backup = `${file}.bak`;
-  const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
-  try {
-    fs.copyFileSync(file, backup);
-    const fd = fs.openSync(temp, 'w');
-    try {
-      fs.writeSync(fd, `${JSON.stringify(doc, null, 2)}\n`);
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-    fs.renameSync(temp, file);
-  } catch (error) {
-    fs.rmSync(temp, { force: true });
-    return {
-      ok: false,
-      problems: [{ path: '', message: `cannot write ${file}: ${(error as Error).message}` }],
-    };
-  }
-  return { ok: true, file, backup };
+export function devicePatch(request: SaveDeviceRequest): SitePatch {
+  return (doc) => applyDevice(doc, request);
 }
 
 function applyDevice(doc: Json, { device, assign, replace }: SaveDeviceRequest): Problem[] {

@@ -2,7 +2,7 @@
 // obey, a stuck breaker does not move, a tripped inverter refuses orders, and a tier is switched
 // through its members' shed relays.
 import { describe, expect, it } from 'vitest';
-import { PhysicsAdapter } from '../../../electron/control/physics-adapter.ts';
+import { PhysicsAdapter } from '../../../electron/sim/physics-adapter.ts';
 import { SitePhysics } from '../../../electron/sim/site-physics.ts';
 import { demoSite } from '../../fixtures/demo-site.ts';
 

@@ -1,6 +1,8 @@
 // Daily load shapes by member profile: 24 hourly weights (mean 1), scaled by a member's annual
-// consumption and varied per member and minute so no two houses draw the same curve.
-import type { LoadProfile } from '../../shared/site/schema.ts';
+// consumption. They are what a site file's `profile` means, so both the simulator (which varies
+// them per member and minute so no two houses draw the same curve) and the controller's reserve
+// forecast read them from here.
+import type { LoadProfile } from './schema.ts';
 
 const shapes: Record<Exclude<LoadProfile, 'none'>, number[]> = {
   // Out by day, cooking and lights in the evening.
