@@ -1,5 +1,5 @@
 // The session calls (see shared/api/auth-api.ts): who am I, prove my password again, set my
-// password, sign out, and the user list for admins. Sign-in itself is not a call: it happens at
+// password and sign out (users are managed with `commonwatt users`). Sign-in itself is not a call: it happens at
 // the transport (the HTTP sign-in route, the desktop app's preload) before there is a session.
 import type { Caller } from '../../shared/api/access.ts';
 import type { AuthApi, SessionView } from '../../shared/api/auth-api.ts';
@@ -37,14 +37,6 @@ export function createAuthPart(auth: AuthService, now: () => number): ConsolePar
         auth.signOut(caller);
         return { signedOut: true };
       },
-      'auth/users': () =>
-        auth.users.list().map((u) => ({
-          name: u.name,
-          role: u.role,
-          hasPassword: u.password !== null,
-          createdMs: u.createdMs,
-          lockedUntilMs: u.lockedUntilMs !== null && u.lockedUntilMs > now() ? u.lockedUntilMs : null,
-        })),
     },
   };
 }

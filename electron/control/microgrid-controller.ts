@@ -39,6 +39,7 @@ import { availableRatedKW, islandEnergised, type Measurements } from './measurem
 import { ModeRecord } from './mode-record.ts';
 import { LoadForecast } from './reserve-sizing.ts';
 import { syncCheck } from './sync-check.ts';
+import { controlSnapshot } from '../../shared/api/control-snapshot.ts';
 
 /** A pool this full cannot take the PCC's surplus: PV is curtailed instead. */
 const POOL_FULL_SOC = 0.97;
@@ -203,18 +204,9 @@ export class MicrogridController {
     return [...this.events];
   }
 
+  /** The compact picture the live snapshot carries; derived from `state()` by the one rule in shared/. */
   snapshot(): ControlSnapshot {
-    const islanded =
-      !this.connected || this.last?.pcc?.breakerClosed === false || this.grid.status === 'lost';
-    return {
-      mode: this.mode,
-      islanded,
-      energised: this.energised !== false,
-      breakerClosed: this.last?.pcc?.breakerClosed ?? null,
-      shedTiers: this.shedder.shedTiers(),
-      shedMembers: this.shedder.shedMembers(),
-      activeAlarms: this.alarms.activeCount(),
-    };
+    return controlSnapshot(this.state());
   }
 
   state(): ControlState {

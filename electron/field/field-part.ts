@@ -15,6 +15,9 @@ import { ModbusConnection } from './modbus-connection.ts';
 import type { Poller } from './poller.ts';
 import { devicePatch } from './device-site-patch.ts';
 import { readCustomUnit, readUnit } from './unit-reader.ts';
+import { ApiRefusal } from '../platform/api-refusal.ts';
+import type { Caller } from '../../shared/api/access.ts';
+import { scanAllowed } from '../../shared/site/scan-scope.ts';
 
 export interface FieldPart extends ConsolePart<HandlersOf<FieldApi>> {
   /** The one command path to field devices (see command-path.ts for the interface). */
@@ -61,6 +64,20 @@ export function createFieldPart(ctx: FieldContext): FieldPart {
     return entry.connection;
   };
 
+  /** Technicians reach the site's own hosts and networks; only an admin may reach beyond them. */
+  const mayReach = (caller: Caller, host: string): undefined => {
+    if (caller.role === 'admin') return undefined;
+    const served = ctx.sites
+      .current()
+      .devices.map((d) => ctx.poller.device(d.id)?.endpoint.host ?? d.endpoint.host);
+    if (!scanAllowed(ctx.sites.current(), host, served))
+      throw new ApiRefusal(
+        'forbidden',
+        `${host} is not one of the site's endpoints or networks (site file: commissioning.scanNetworks); an admin may reach it`,
+      );
+    return undefined;
+  };
+
   const handlers: HandlersOf<FieldApi> = {
     'field/endpoints': () => {
       const byKey = new Map<string, EndpointView>();
@@ -88,8 +105,12 @@ export function createFieldPart(ctx: FieldContext): FieldPart {
     },
     'field/site-file': () => ctx.sites.access(),
     'field/command': ({ command }, { caller }) => commands.execute(command, caller),
-    'field/scan': async ({ scanId, host, port, fromUnit, toUnit, timeoutMs }): Promise<ScanResult> => {
-      if (scans.has(scanId)) throw new Error(`a scan '${scanId}' is already running`);
+    'field/scan': async (
+      { scanId, host, port, fromUnit, toUnit, timeoutMs },
+      { caller },
+    ): Promise<ScanResult> => {
+      mayReach(caller, host);
+      if (scans.has(scanId)) throw new ApiRefusal('conflict', `a scan '${scanId}' is already running`);
       const controller = new AbortController();
       scans.set(scanId, controller);
       try {
@@ -112,14 +133,16 @@ export function createFieldPart(ctx: FieldContext): FieldPart {
       controller?.abort();
       return { cancelled: controller !== undefined };
     },
-    'field/read-unit': ({ host, port, unitId, base, models, timeoutMs }) =>
+    'field/read-unit': async ({ host, port, unitId, base, models, timeoutMs }, { caller }) =>
+      mayReach(caller, host) ??
       readUnit(unitIo(link(host, port), unitId, timeoutMs ?? 2000), {
         ...(base !== undefined ? { base } : {}),
         ...(models ? { models } : {}),
         now,
       }),
     'field/map-templates': () => mapTemplates(EXAMPLES_DIR),
-    'field/read-points': ({ host, port, unitId, registerMap, timeoutMs }) =>
+    'field/read-points': async ({ host, port, unitId, registerMap, timeoutMs }, { caller }) =>
+      mayReach(caller, host) ??
       readCustomUnit(unitIo(link(host, port), unitId, timeoutMs ?? 2000), registerMap.points, now),
     'field/save-device': (request, { caller }) => {
       // The store tells the poller (through the composition root), so the device is polled at once.

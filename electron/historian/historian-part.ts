@@ -25,11 +25,12 @@ import {
 } from './database.ts';
 import { ExportJob } from './exporter.ts';
 import { intervalEnergies } from './interval-energy.ts';
-import { memberEnergy, queryHistory, seriesCatalog, type HistoryReader } from './queries.ts';
+import { queryHistory, type HistoryReader } from './queries.ts';
 import { Retention, retentionFromEnv } from './retention.ts';
 import { IngestClient } from './ingest-client.ts';
 import { rollupOptionsFor } from './rollup-options.ts';
 import { qualityCode, SampleWriter, type Sample } from './sample-writer.ts';
+import { ApiRefusal } from '../platform/api-refusal.ts';
 
 export { rollupOptionsFor } from './rollup-options.ts';
 
@@ -293,7 +294,6 @@ export function createHistorianPart(ctx: HistorianContext): HistorianPart {
 
   const handlers: HandlersOf<HistoryApi> = {
     'history/query': (q) => withOpenRows((r) => queryHistory(r, q)),
-    'history/energy': (q) => withOpenRows((r) => memberEnergy(r, q)),
     'history/export-start': (spec) => {
       const job = new ExportJob(db, site, site.market.intervalMinutes, spec);
       const jobId = `export-${nextExport++}`;
@@ -303,7 +303,10 @@ export function createHistorianPart(ctx: HistorianContext): HistorianPart {
     'history/export-next': ({ jobId }): ExportChunk => {
       const entry = exports.get(jobId);
       if (!entry)
-        throw new Error(`no export '${jobId}' (finished, cancelled or idle for 5 minutes): start it again`);
+        throw new ApiRefusal(
+          'not-found',
+          `no export '${jobId}' (finished, cancelled or idle for 5 minutes): start it again`,
+        );
       entry.touchedMs = ctx.now();
       const chunk = entry.job.next();
       if (chunk.done) exports.delete(jobId);
@@ -311,7 +314,6 @@ export function createHistorianPart(ctx: HistorianContext): HistorianPart {
     },
     'history/export-cancel': ({ jobId }) => ({ cancelled: exports.delete(jobId) }),
     'history/status': () => status(),
-    'history/series': () => seriesCatalog(db),
   };
 
   let stopping = false;

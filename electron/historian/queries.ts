@@ -9,7 +9,6 @@ import type {
   HistoryQuery,
   HistoryQueryResult,
   HistorySeries,
-  HistorySeriesInfo,
   HistoryTarget,
 } from '../../shared/api/history-api.ts';
 import type { SiteFile } from '../../shared/site/schema.ts';
@@ -54,20 +53,6 @@ interface SeriesInfo {
 
 export class QueryError extends Error {
   override name = 'QueryError';
-}
-
-export function seriesCatalog(db: Db): HistorySeriesInfo[] {
-  return (
-    db
-      .prepare('SELECT device, quantity, unit, kind, first_ms FROM series ORDER BY device, quantity')
-      .all() as Array<{
-      device: string;
-      quantity: string;
-      unit: string;
-      kind: SeriesKind;
-      first_ms: number | null;
-    }>
-  ).map((r) => ({ device: r.device, quantity: r.quantity, unit: r.unit, kind: r.kind, firstMs: r.first_ms }));
 }
 
 function lookupSeries(db: Db) {

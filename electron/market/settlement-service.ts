@@ -30,6 +30,7 @@ import type { IntervalSource, LiveSettlement } from './live-settlement.ts';
 import { LedgerVerification } from './ledger-verification.ts';
 import type { LedgerAttestation } from '../../shared/settlement/statement.ts';
 import { buildStatement, type BuiltStatement, type StatementFormats } from './statement-build.ts';
+import { ApiRefusal } from '../platform/api-refusal.ts';
 
 export class SettlementService {
   private readonly totals: MemberTotalsCache;
@@ -148,7 +149,7 @@ export class SettlementService {
 
   member(member: string, fromMs: number, toMs: number): MemberDetail {
     if (!this.site.members.some((m) => m.id === member))
-      throw new Error(`no member '${member}' in site ${this.site.site.id}`);
+      throw new ApiRefusal('not-found', `no member '${member}' in site ${this.site.site.id}`);
     const summary = this.summary(memberTotals(this.ledger, fromMs, toMs, member)[0], member);
     const lines = memberLines(this.ledger, member, fromMs, toMs, 192);
     const trades: MemberDetail['trades'] = [];
@@ -265,14 +266,15 @@ export class SettlementService {
   ): ResettleResult {
     const booked = this.settler.bookedEnergies(startMs);
     if (!booked)
-      throw new Error(
+      throw new ApiRefusal(
+        'conflict',
         `interval starting ${new Date(startMs).toISOString()} has not been settled; nothing to re-settle`,
       );
     const fresh = this.options.source?.energies(startMs, booked.minutes) ?? null;
     const energies: IntervalEnergies = structuredClone(fresh ?? booked);
     for (const c of corrections) {
       if (!this.site.members.some((m) => m.id === c.member))
-        throw new Error(`no member '${c.member}' in site ${this.site.site.id}`);
+        throw new ApiRefusal('not-found', `no member '${c.member}' in site ${this.site.site.id}`);
       const at = energies.members.findIndex((m) => m.member === c.member);
       const reading = { member: c.member, importKWh: c.importKWh, exportKWh: c.exportKWh, complete: true };
       if (at >= 0) energies.members[at] = reading;

@@ -8,6 +8,7 @@ import { WorkerHost, type WorkerModule } from '../platform/worker-host.ts';
 import type { Ledger } from './ledger.ts';
 import { buildStatement, type BuiltStatement, type StatementFormats } from './statement-build.ts';
 import type { StatementProtocol } from './statement-worker.ts';
+import { ApiRefusal } from '../platform/api-refusal.ts';
 
 const STATEMENT_WORKER: WorkerModule = {
   name: 'the statement worker',
@@ -43,7 +44,7 @@ export class StatementClient {
     formats: StatementFormats,
     attestation: LedgerAttestation,
   ): Promise<BuiltStatement> {
-    if (this.closed) throw new Error('the settlement service is stopping');
+    if (this.closed) throw new ApiRefusal('unavailable', 'the settlement service is stopping');
     if (!this.failed) {
       try {
         const worker = await (this.worker ??= this.start());
@@ -57,7 +58,7 @@ export class StatementClient {
         this.lastWorkerMs = ms;
         return built;
       } catch (error) {
-        if (this.closed) throw new Error('the settlement service is stopping');
+        if (this.closed) throw new ApiRefusal('unavailable', 'the settlement service is stopping');
         // A statement the worker refused (no such member, no ledger) is the answer; only a worker
         // that could not start or died falls back to the main thread.
         if (!this.failed) throw error;

@@ -19,14 +19,6 @@ export interface SessionView {
   needsPassword: boolean;
 }
 
-export interface UserView {
-  name: string;
-  role: Role;
-  hasPassword: boolean;
-  createdMs: EpochMs;
-  lockedUntilMs: EpochMs | null;
-}
-
 /** Passwords travel only in these requests; they are never logged or audited. */
 const password = z.string().min(1).max(1024);
 
@@ -40,7 +32,6 @@ export interface AuthApi {
     response: SessionView;
   };
   'auth/sign-out': { request: Record<string, never>; response: { signedOut: true } };
-  'auth/users': { request: Record<string, never>; response: UserView[] };
 }
 
 export const authSchemas: { [K in keyof AuthApi]: z.ZodType<AuthApi[K]['request']> } = {
@@ -48,7 +39,6 @@ export const authSchemas: { [K in keyof AuthApi]: z.ZodType<AuthApi[K]['request'
   'auth/reauthenticate': z.object({ password }).strict(),
   'auth/set-password': z.object({ current: password.optional(), password }).strict(),
   'auth/sign-out': z.object({}).strict(),
-  'auth/users': z.object({}).strict(),
 };
 
 /** Who may make each session call (see access.ts): every signed-in user acts on their own session. */
@@ -57,7 +47,6 @@ export const authAccess: { [K in keyof AuthApi]: CallAccess } = {
   'auth/reauthenticate': changes('viewer'),
   'auth/set-password': changes('viewer'),
   'auth/sign-out': changes('viewer'),
-  'auth/users': reads('admin'),
 };
 
 export type AuthEvents = Record<never, never>;

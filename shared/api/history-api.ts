@@ -157,25 +157,14 @@ export interface HistoryStatus {
   integrity: string;
 }
 
-export interface HistorySeriesInfo {
-  device: string;
-  quantity: string;
-  unit: string;
-  kind: 'counter' | 'power' | 'gauge';
-  firstMs: EpochMs | null;
-}
-
 export interface HistoryApi {
   /** Time series of members, feeders, devices or the site over any range. */
   'history/query': { request: HistoryQuery; response: HistoryQueryResult };
-  /** Imported and exported energy per member per settlement interval, hour, local day or month. */
-  'history/energy': { request: EnergyQuery; response: EnergyResult };
   /** Starts an export; fetch it with 'history/export-next' until done. */
   'history/export-start': { request: ExportRequest; response: ExportStarted };
   'history/export-next': { request: { jobId: string }; response: ExportChunk };
   'history/export-cancel': { request: { jobId: string }; response: { cancelled: boolean } };
   'history/status': { request: Record<string, never>; response: HistoryStatus };
-  'history/series': { request: Record<string, never>; response: HistorySeriesInfo[] };
 }
 
 const epochMs = z.number().int().nonnegative();
@@ -203,15 +192,6 @@ export const historySchemas: { [K in keyof HistoryApi]: z.ZodType<HistoryApi[K][
     })
     .strict()
     .refine(toAfterFrom, toAfterFromError),
-  'history/energy': z
-    .object({
-      from: epochMs,
-      to: epochMs,
-      period: z.enum(['interval', 'hour', 'day', 'month']),
-      members: z.array(z.string().min(1).max(200)).max(5000).optional(),
-    })
-    .strict()
-    .refine(toAfterFrom, toAfterFromError),
   'history/export-start': z
     .object({
       from: epochMs,
@@ -230,7 +210,6 @@ export const historySchemas: { [K in keyof HistoryApi]: z.ZodType<HistoryApi[K][
   'history/export-next': z.object({ jobId: z.string().min(1).max(64) }).strict(),
   'history/export-cancel': z.object({ jobId: z.string().min(1).max(64) }).strict(),
   'history/status': z.object({}).strict(),
-  'history/series': z.object({}).strict(),
 };
 
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type
@@ -240,10 +219,8 @@ export const historyEventNames: ReadonlyArray<keyof HistoryEvents> = [];
 /** Who may make each history call (see access.ts). */
 export const historyAccess: { [K in keyof HistoryApi]: CallAccess } = {
   'history/query': reads(),
-  'history/energy': reads(),
   'history/export-start': reads(),
   'history/export-next': reads(),
   'history/export-cancel': reads(),
   'history/status': reads(),
-  'history/series': reads(),
 };

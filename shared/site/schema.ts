@@ -307,6 +307,19 @@ export const marketSettingsSchema = z
   });
 export type MarketSettings = z.infer<typeof marketSettingsSchema>;
 
+/** An IPv4 network in CIDR notation (`192.168.10.0/24`). */
+const ipv4Network = z
+  .string()
+  .regex(
+    /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\/(3[0-2]|[12]?\d)$/,
+    'must be an IPv4 network such as 192.168.10.0/24',
+  );
+
+/** Where technicians may scan and read units beyond the site's own endpoints (admins anywhere). */
+export const commissioningSchema = z.strictObject({
+  scanNetworks: z.array(ipv4Network).max(64).default([]),
+});
+
 export const siteFileSchema = z.strictObject({
   format: z.literal('commonwatt.site/1'),
   site: siteInfoSchema,
@@ -318,6 +331,7 @@ export const siteFileSchema = z.strictObject({
   batteryPool: batteryPoolSchema.optional(),
   tariff: tariffSchema,
   market: marketSettingsSchema.default({ preset: 'brooklyn', intervalMinutes: 15 }),
+  commissioning: commissioningSchema.optional(),
 });
 
 export type SiteFile = z.infer<typeof siteFileSchema>;

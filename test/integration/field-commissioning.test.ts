@@ -455,3 +455,30 @@ describe('a spare unit on the first gateway', () => {
     }
   });
 });
+
+describe("scans reach the site's own endpoints unless an admin asks", () => {
+  it("lets a technician scan the site's gateway but not another address; an admin may", async () => {
+    const gw = endpointOf('clinic-meter');
+    const own = await part.handlers['field/scan'](
+      { scanId: 'scope-own', host: gw.host, port: gw.port, fromUnit: 1, toUnit: 1, timeoutMs: 300 },
+      technician,
+    );
+    expect(own.error).toBeNull();
+    // 127.0.0.2 is loopback but no endpoint of this site: nothing listens there.
+    const elsewhere = { host: '127.0.0.2', port: 1502, fromUnit: 1, toUnit: 1, timeoutMs: 300 };
+    await expect(
+      part.handlers['field/scan']({ scanId: 'scope-far', ...elsewhere }, technician),
+    ).rejects.toMatchObject({
+      code: 'forbidden',
+      message: expect.stringMatching(/127\.0\.0\.2 is not one of the site's endpoints or networks/),
+    });
+    await expect(
+      part.handlers['field/read-unit'](
+        { host: '127.0.0.2', port: 1502, unitId: 1, timeoutMs: 300 },
+        technician,
+      ),
+    ).rejects.toMatchObject({ code: 'forbidden' });
+    const byAdmin = await part.handlers['field/scan']({ scanId: 'scope-admin', ...elsewhere }, asAdmin);
+    expect(byAdmin.units).toEqual([]);
+  });
+});
