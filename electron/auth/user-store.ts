@@ -9,6 +9,7 @@ import { roles, type Role } from '../../shared/api/access.ts';
 import type { PasswordHash } from './passwords.ts';
 
 export const USERS_FILE = 'users.json';
+const RECHECK_MS = 250;
 
 const passwordHashSchema = z.strictObject({
   algorithm: z.literal('scrypt'),
@@ -50,13 +51,17 @@ export class UserStoreError extends Error {
 
 export class UserStore {
   private readonly file: string;
-  private cache: { key: string; users: StoredUser[] } | null = null;
+  private cache: { key: string; users: StoredUser[]; checkedMs: number } | null = null;
 
   constructor(dataDir: string) {
     this.file = path.join(dataDir, USERS_FILE);
   }
 
   list(): StoredUser[] {
+    // Every call reads its user's role from here: the file is looked at again at most every
+    // 250 ms, so a role changed by `commonwatt users` applies within that, at no cost per call.
+    const nowMs = performance.now();
+    if (this.cache && nowMs - this.cache.checkedMs < RECHECK_MS) return this.cache.users;
     let stat: fs.Stats;
     try {
       stat = fs.statSync(this.file);
@@ -65,7 +70,10 @@ export class UserStore {
       throw error;
     }
     const key = `${stat.mtimeMs}:${stat.size}:${stat.ino}`;
-    if (this.cache?.key === key) return this.cache.users;
+    if (this.cache?.key === key) {
+      this.cache.checkedMs = nowMs;
+      return this.cache.users;
+    }
     if (stat.size > 16 << 20)
       throw new UserStoreError(`${this.file} is larger than 16 MiB: not a users file`);
     let parsed;
@@ -76,7 +84,7 @@ export class UserStore {
     }
     if (!parsed.success)
       throw new UserStoreError(`${this.file} is not a users file: ${parsed.error.issues[0]?.message ?? ''}`);
-    this.cache = { key, users: parsed.data.users };
+    this.cache = { key, users: parsed.data.users, checkedMs: nowMs };
     return parsed.data.users;
   }
 
