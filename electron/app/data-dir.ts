@@ -20,10 +20,20 @@ export function defaultDataDir(): string {
 export function secureDataDir(dir: string): void {
   process.umask(0o077);
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-  fs.chmodSync(dir, 0o700);
+  // A directory of another OS user (a shared or read-only mount) cannot be tightened; what can't be
+  // written there is reported by the part that needs it, with the path.
+  const tighten = (target: string, mode: number) => {
+    try {
+      fs.chmodSync(target, mode);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'EPERM' && code !== 'EACCES' && code !== 'EROFS') throw error;
+    }
+  };
+  tighten(dir, 0o700);
   for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
     const full = path.join(dir, entry.name);
-    if (entry.isFile()) fs.chmodSync(full, 0o600);
-    else if (entry.isDirectory()) fs.chmodSync(full, 0o700);
+    if (entry.isFile()) tighten(full, 0o600);
+    else if (entry.isDirectory()) tighten(full, 0o700);
   }
 }

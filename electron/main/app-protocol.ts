@@ -2,7 +2,7 @@
 // a standard, secure scheme whose handler serves only the built renderer's files, each with the
 // console's Content-Security-Policy, so the page never gains file://'s extra reach.
 import fs from 'node:fs/promises';
-import { resolveRendererFile } from './renderer-files.ts';
+import { resolveRendererFile } from '../platform/renderer-files.ts';
 
 export const APP_SCHEME = 'app';
 export const APP_HOST = 'console';

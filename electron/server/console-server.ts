@@ -14,16 +14,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { Caller } from '../../shared/api/access.ts';
 import { callMessageSchema, type ServerMessage } from '../../shared/api/wire.ts';
 import type { ConsoleApp } from '../app/console-app.ts';
-
-const contentTypes: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.json': 'application/json',
-  '.woff2': 'font/woff2',
-};
+import { resolveRendererFile } from '../platform/renderer-files.ts';
 
 export interface ConnectionLimits {
   /** The largest WebSocket message a client may send. */
@@ -187,32 +178,21 @@ export async function serveConsole(app: ConsoleApp, options: ServeOptions): Prom
   }
 
   function serveStatic(req: http.IncomingMessage, res: http.ServerResponse, pathname: string, host: string) {
-    let decoded: string;
-    try {
-      decoded = decodeURIComponent(pathname);
-    } catch {
-      return void res
-        .writeHead(400, { 'content-type': 'text/plain' })
-        .end('bad percent-encoding in the path');
-    }
-    if (decoded.includes('\0'))
-      return void res.writeHead(400, { 'content-type': 'text/plain' }).end('NUL byte in the path');
-    let file = path.resolve(root, `.${path.posix.normalize(`/${decoded}`)}`);
-    const inside = path.relative(root, file);
-    if (inside.startsWith('..') || path.isAbsolute(inside))
-      return void res.writeHead(403, { 'content-type': 'text/plain' }).end('outside the console');
-    if (pathname === '/' || !path.extname(file)) file = path.join(root, 'index.html');
-    fs.stat(file, (statError, stat) => {
+    // A path without an extension is one of the page's own routes: the page itself answers it.
+    const target = resolveRendererFile(root, path.posix.extname(pathname) ? pathname : '/');
+    if (!target.ok)
+      return void res.writeHead(target.status, { 'content-type': 'text/plain' }).end(target.reason);
+    fs.stat(target.file, (statError, stat) => {
       if (statError || !stat.isFile())
         return void res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
       res.writeHead(200, {
-        'content-type': contentTypes[path.extname(file)] ?? 'application/octet-stream',
+        'content-type': target.contentType,
         'content-length': String(stat.size),
         'cache-control': 'no-cache',
         ...securityHeaders(host),
       });
       if (req.method === 'HEAD') return void res.end();
-      const stream = fs.createReadStream(file);
+      const stream = fs.createReadStream(target.file);
       stream.on('error', () => res.destroy());
       stream.pipe(res);
     });

@@ -4,7 +4,7 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import type { CommonwattBridge } from '../../shared/api/bridge.ts';
-import { createClient } from './api/client.ts';
+import { ipcClient, webSocketClient } from './api/client.ts';
 import { browserSignIn, ipcSignIn } from './api/sign-in.ts';
 import { StoreContext } from './stores/context.tsx';
 import { RootStore } from './stores/root-store.ts';
@@ -31,7 +31,10 @@ async function boot(): Promise<void> {
     );
     return;
   }
-  const store = new RootStore(createClient());
+  const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
+  const store = new RootStore(
+    bridge ? ipcClient(bridge) : webSocketClient(`${scheme}://${location.host}/api`),
+  );
   void store.start();
   store.api.onState((state) => {
     if (state === 'closed')

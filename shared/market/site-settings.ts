@@ -20,20 +20,6 @@ export interface EffectiveMarket {
   overridden: string[];
 }
 
-/** Keys of the market block this module reads, and those other parts keep there. */
-const knownKeys = new Set([
-  'preset',
-  'intervalMinutes',
-  'mechanism',
-  'pricing',
-  'fees',
-  'fixedRate',
-  'community',
-  'members',
-  // The virtual storage's settings (shared/storage/storage-settings.ts).
-  'virtualStorage',
-]);
-
 const preferenceMechanisms = new Set(['price-match', 'hybrid']);
 
 export function effectiveMarket(settings: MarketSettings): EffectiveMarket {
@@ -148,13 +134,7 @@ export function marketSettingsFindings(site: SiteFile): SettingsFindings {
   const { preset } = market;
   const base = marketPresets[settings.preset];
 
-  for (const key of Object.keys(settings))
-    if (!knownKeys.has(key))
-      warnings.push({
-        path: `market.${key}`,
-        message: `not a market setting (known: ${[...knownKeys].join(', ')}); it is ignored`,
-      });
-
+  // Unknown keys never get here: the site schema refuses them with their path.
   (settings.fixedRate?.members ?? []).forEach((id, i) => {
     if (!members.has(id))
       problems.push({ path: `market.fixedRate.members[${i}]`, message: `unknown member '${id}'` });

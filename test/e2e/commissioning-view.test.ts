@@ -145,7 +145,10 @@ describe('commissioning view', () => {
       registerMap: { type: 'sunspec', base: 40000 },
     });
     expect(checked.value.members.find((m) => m.id === 'h07')?.meter).toBe('h07-meter-new');
-    expect(fs.existsSync(`${siteFile}.bak`)).toBe(true);
+    // The file it replaced is kept, with who saved it, under the data directory's site backups.
+    const backups = fs.readdirSync(path.join(dir, 'data', 'site-backups'));
+    expect(backups.some((f) => f.endsWith('.json'))).toBe(true);
+    expect(backups.some((f) => f.endsWith('.meta') || f.endsWith('.meta.json'))).toBe(true);
   });
 
   it('saves the DIN-rail meter with its custom register map', async () => {

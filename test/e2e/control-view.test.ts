@@ -99,7 +99,7 @@ describe('control view', () => {
     expect(await page.getByTestId('events-panel').textContent()).toMatch(
       /PCC breaker opened at -?\d+\.\d+ kW/,
     );
-    expect(await page.getByTestId('audit-panel').textContent()).toMatch(/accepted.*island by/);
+    expect(await page.getByTestId('audit-panel').textContent()).toMatch(/ok.*island by admin \(websocket\)/);
   });
 
   it('sheds a tier by hand while islanded', async () => {

@@ -96,7 +96,10 @@ describe('market view', () => {
     await page.getByText(/^Saved to .*village\.json/).waitFor({ timeout: 10_000 });
     const saved = JSON.parse(fs.readFileSync(siteFile, 'utf8')) as { market: Record<string, unknown> };
     expect(saved.market).toEqual({ preset: 'brooklyn', intervalMinutes: 15, mechanism: 'uniform' });
-    expect(fs.existsSync(`${siteFile}.bak`)).toBe(true);
+    // The file it replaced is kept, with who saved it, under the data directory's site backups.
+    const backups = fs.readdirSync(path.join(tempDir, 'data', 'site-backups'));
+    expect(backups.some((f) => f.endsWith('.json'))).toBe(true);
+    expect(backups.some((f) => f.endsWith('.meta') || f.endsWith('.meta.json'))).toBe(true);
 
     // Uniform pricing: one clearing price, or zonal prices where a full branch splits them.
     await page

@@ -72,7 +72,7 @@ beforeAll(async () => {
     )
       offsite.push(url);
   });
-  await page.goto(served.url);
+  await page.goto(served.signInLink()!);
   await page.getByRole('button', { name: 'Members', exact: true }).waitFor({ timeout: 20_000 });
 });
 

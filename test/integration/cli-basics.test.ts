@@ -49,10 +49,11 @@ describe('commonwatt CLI', () => {
   it('explains unreadable and non-JSON files without a stack trace', async () => {
     const notJson = await runCli(['validate', write('bad.json', '{ "format": ')]);
     expect(notJson.code).toBe(1);
-    expect(notJson.stdout).toMatch(/^\(document\): not JSON: /);
+    // File-level problems name the file, so a technician knows which one to open.
+    expect(notJson.stdout).toMatch(/^\/.*bad\.json: not JSON: /);
     const missing = await runCli(['validate', path.join(tmp, 'nope.json')]);
     expect(missing.code).toBe(1);
-    expect(missing.stdout).toBe('(document): cannot read the file: no such file\n');
+    expect(missing.stdout).toBe(`${path.join(tmp, 'nope.json')}: cannot read the file: no such file\n`);
     for (const r of [notJson, missing]) expect(r.stdout + r.stderr).not.toMatch(/\bat .+:\d+:\d+/);
   });
 });

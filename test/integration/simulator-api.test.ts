@@ -39,7 +39,7 @@ describe('simulator calls', () => {
       await app.handlers['simulator/weather']({ weather: 'storm' }, asAdmin);
       expect(app.simulator?.physics.state.weather).toBe('storm');
       const bad = await app.call(testCaller('admin'), 'simulator/weather', { weather: 'snow' });
-      expect(bad).toMatchObject({ ok: false, error: { code: 'invalid-request' } });
+      expect(bad).toMatchObject({ ok: false, error: { code: 'invalid' } });
     } finally {
       await app.stop();
     }
@@ -61,7 +61,7 @@ describe('simulator calls', () => {
       const cut = await app.call(testCaller('admin'), 'simulator/grid', { available: false });
       expect(cut).toMatchObject({
         ok: false,
-        error: { code: 'refused', message: expect.stringMatching(/real devices/) },
+        error: { code: 'unavailable', message: expect.stringMatching(/real devices/) },
       });
     } finally {
       await app.stop();

@@ -109,10 +109,3 @@ export function webSocketClient(url: string): ApiClient {
     },
   };
 }
-
-export function createClient(): ApiClient {
-  const bridge = (window as unknown as { commonwatt?: CommonwattBridge }).commonwatt;
-  if (bridge) return ipcClient(bridge);
-  const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
-  return webSocketClient(`${scheme}://${location.host}/api`);
-}

@@ -174,12 +174,21 @@ describe('market block of the site file', () => {
     expect(paths.some((p) => p.startsWith('market.pricing.offer'))).toBe(true);
   });
 
-  it('keeps other parts’ keys in the block', () => {
-    const result = validateSite({
+  it('refuses an unknown key in the block with its path, and keeps the blocks other parts own', () => {
+    const typo = validateSite({
       ...demoSiteJson(),
       market: { preset: 'sonnen', laterPart: { enabled: true } },
     });
-    expect(result.ok && (result.value.market as Record<string, unknown>).laterPart).toBeTruthy();
+    expect(typo.ok).toBe(false);
+    if (!typo.ok) expect(typo.problems.map((p) => p.path)).toContain('market.laterPart');
+    const storage = validateSite({
+      ...demoSiteJson(),
+      market: {
+        preset: 'sonnen',
+        virtualStorage: { allowance: { kWhPerYear: 100, paybackPricePerKWh: 0.1 } },
+      },
+    });
+    expect(storage.ok && storage.value.market.virtualStorage).toBeTruthy();
   });
 });
 
@@ -213,20 +222,21 @@ describe('market settings findings', () => {
     expect(findings.problems).toHaveLength(5);
   });
 
-  it('warns of settings the mechanism ignores and of unknown keys', () => {
+  it('warns of settings the mechanism ignores', () => {
     const findings = marketSettingsFindings(
       withMarket(site, {
         preset: 'piclo',
         mechanism: 'uniform',
         community: { sharing: 'equal' },
         fixedRate: { categories: ['essential'] },
-        feez: {},
       }),
     );
     expect(findings.problems).toEqual([]);
     expect(findings.warnings.map((w) => w.path).sort()).toEqual(
-      ['market.community', 'market.feez', 'market.fixedRate'].sort(),
+      ['market.community', 'market.fixedRate'].sort(),
     );
+    // An unknown key no longer reaches the findings: the schema refuses it first.
+    expect(() => withMarket(site, { preset: 'piclo', feez: {} })).toThrow(/feez/);
   });
 });
 

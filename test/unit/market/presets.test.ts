@@ -18,6 +18,7 @@ import {
   type MeteredMember,
   type PresetId,
 } from '../../../shared/market/index.ts';
+import { demoSitePath } from '../../fixtures/paths.ts';
 
 interface DemoMember {
   id: string;
@@ -37,7 +38,7 @@ interface DemoSite {
 }
 
 const site = JSON.parse(
-  readFileSync(new URL('../../../resources/sites/demo-village.json', import.meta.url), 'utf8'),
+  readFileSync(demoSitePath, 'utf8'),
 ) as DemoSite;
 const interval = { start: '2026-06-01T12:00:00Z', minutes: 15 };
 const tariff = { importPrice: 0.26, exportPrice: 0.06 };

@@ -4,10 +4,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { WorkerHost, WorkerRequestError, type WorkerModule } from '../../../electron/platform/worker-host.ts';
 import type { EchoProtocol } from '../../fixtures/echo-worker.ts';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { repoRoot } from '../../fixtures/paths.ts';
 
 const ECHO: WorkerModule = {
   name: 'the echo worker',
-  source: new URL('../../fixtures/echo-worker.ts', import.meta.url),
+  source: pathToFileURL(path.join(repoRoot, 'test', 'fixtures', 'echo-worker.ts')),
   bundled: () => Promise.reject(new Error('the tests run from the sources')),
 };
 

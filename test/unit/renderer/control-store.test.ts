@@ -159,7 +159,7 @@ describe('ControlStore: a command in two steps', () => {
     );
     api.answer('control/command', outcome());
     await settle();
-    api.answer('control/audit', []);
+    api.answer('audit/list', []);
     expect(await first).toEqual(outcome());
     expect(store.running).toBe(false);
     expect(store.pending).toBeNull();
@@ -232,7 +232,7 @@ describe('ControlStore: subscription and state', () => {
     const closeA = store.open();
     const closeB = store.open();
     expect(api.listeners.get('control/state')).toHaveLength(1);
-    expect(api.log).toEqual(['control/state', 'control/audit']);
+    expect(api.log).toEqual(['control/state']);
     closeA();
     closeA(); // closing twice must not close B's subscription
     expect(api.listeners.get('control/state')).toHaveLength(1);
@@ -249,15 +249,30 @@ describe('ControlStore: subscription and state', () => {
     const store = new ControlStore(api);
     const first = store.load();
     api.fail('control/state', 'unavailable');
-    api.answer('control/audit', []);
     await first;
     expect(store.error).toBe('control state not available: unavailable');
+    // The audit is asked for only once the state has come.
+    expect(api.log).toEqual(['control/state']);
     const second = store.load();
     api.answer('control/state', state());
-    api.answer('control/audit', []);
+    await settle();
+    api.answer('audit/list', []);
     await second;
     expect(store.error).toBeNull();
     expect(store.state?.mode).toBe('grid-connected');
+  });
+
+  it('shows no audit, and no error, to a caller who may not list it', async () => {
+    const api = new FakeClient();
+    const store = new ControlStore(api);
+    const load = store.load();
+    api.answer('control/state', state());
+    await settle();
+    expect(api.waiting('audit/list')[0]!.request).toEqual({ action: 'control/command', limit: 50 });
+    api.fail('audit/list', 'forbidden: technician role needed');
+    await load;
+    expect(store.audit).toEqual([]);
+    expect(store.error).toBeNull();
   });
 
   it('acknowledges an alarm, then reloads the picture', async () => {
@@ -268,7 +283,7 @@ describe('ControlStore: subscription and state', () => {
     expect(api.log).toEqual(['control/acknowledge']);
     api.answer('control/acknowledge', { ok: true });
     await settle();
-    expect(api.log).toEqual(['control/acknowledge', 'control/state', 'control/audit']);
+    expect(api.log).toEqual(['control/acknowledge', 'control/state']);
     const alarm = {
       id: 4,
       code: 'grid-lost',
@@ -279,7 +294,8 @@ describe('ControlStore: subscription and state', () => {
       acknowledged: true,
     } as const;
     api.answer('control/state', state({ alarms: [alarm] }));
-    api.answer('control/audit', []);
+    await settle();
+    api.answer('audit/list', []);
     await ack;
     expect(store.activeAlarms).toEqual([alarm]);
   });

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { respondToApp } from '../../../electron/main/app-protocol.ts';
-import { resolveRendererFile } from '../../../electron/main/renderer-files.ts';
+import { resolveRendererFile } from '../../../electron/platform/renderer-files.ts';
 
 // A renderer build with a secret beside it, which no request may reach.
 const base = fs.mkdtempSync(path.join(os.tmpdir(), 'cw-renderer-'));
