@@ -37,9 +37,7 @@ interface DemoSite {
   members: DemoMember[];
 }
 
-const site = JSON.parse(
-  readFileSync(demoSitePath, 'utf8'),
-) as DemoSite;
+const site = JSON.parse(readFileSync(demoSitePath, 'utf8')) as DemoSite;
 const interval = { start: '2026-06-01T12:00:00Z', minutes: 15 };
 const tariff = { importPrice: 0.26, exportPrice: 0.06 };
 const hours = interval.minutes / 60;
