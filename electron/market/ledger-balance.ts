@@ -11,7 +11,7 @@ import {
 } from '../../shared/settlement/interval-settlement.ts';
 import type { IntervalEnergies } from '../../shared/settlement/interval-energy.ts';
 import { canonicalJson } from './canonical-json.ts';
-import type { LedgerEntry } from './ledger.ts';
+import type { LedgerEntry } from './ledger-entry.ts';
 import { decodeAdjustmentPayload, decodeIntervalPayload, decodeSitePayload } from './ledger-payload.ts';
 
 /** Half a millionth (one rounding) per figure in a sum, and a little for the float arithmetic. */

@@ -32,20 +32,9 @@ import {
   type LedgerSigningKey,
 } from './ledger-key.ts';
 
-export type EntryKind = 'site' | 'interval' | 'adjustment';
-
-export interface LedgerEntry {
-  seq: number;
-  kind: EntryKind;
-  /** What makes booking idempotent: one entry per key, ever. */
-  key: string;
-  intervalStartMs: number | null;
-  bookedMs: number;
-  /** Canonical JSON (see canonical-json.ts). */
-  payload: string;
-  prevHash: string;
-  hash: string;
-}
+// The entry's shape has its own module, so the balance checker can name it without importing this one.
+export type { EntryKind, LedgerEntry } from './ledger-entry.ts';
+import type { EntryKind, LedgerEntry } from './ledger-entry.ts';
 
 export type VerifyResult = LedgerVerifyResult;
 

@@ -12,7 +12,6 @@ import {
   sharingRules,
 } from '../market/clear-input.ts';
 import { marketPresets, presetIds, type MarketPreset, type PriceRule } from '../market/presets.ts';
-import { virtualStorageSettingsSchema } from '../storage/storage-settings.ts';
 
 const id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'must be an id of letters, digits, _ . -');
 const positive = (unit: string) => z.number().positive(`must be a positive number of ${unit}`);
@@ -237,6 +236,30 @@ export const memberMarketSchema = z.strictObject({
   preferences: preferencesSchema.optional(),
 });
 export type MemberMarketSettings = z.infer<typeof memberMarketSchema>;
+
+/** The virtual storage's settings in the market block (read by shared/storage/storage-settings.ts). */
+export const virtualStorageSettingsSchema = z
+  .object({
+    /**
+     * sonnenFlat-style allowance: energy each member may draw from the community's part of the
+     * pool free of charge per year; what is left at the end of the year is paid back.
+     */
+    allowance: z
+      .object({
+        kWhPerYear: z.number().nonnegative(),
+        paybackPricePerKWh: z.number().nonnegative(),
+        /** Members without a pool share get no allowance unless this is true. */
+        includeMembersWithoutShare: z.boolean().default(false),
+      })
+      .strict()
+      .optional(),
+    /**
+     * One-way efficiency used only to estimate the pool's stored energy when its state of charge
+     * was not read; measured SoC always wins.
+     */
+    oneWayEfficiency: z.number().gt(0).max(1).default(0.95),
+  })
+  .strict();
 
 /**
  * The community market: one of the platform presets (shared/market/presets.ts) and the site's

@@ -1,35 +1,9 @@
 // What the virtual storage needs to know about a site: the pool's capacity, each member's share of
 // it, the islanding reserve that is never allocated, and the optional yearly allowance. Read from
 // the site file: members[].poolSharePct, batteryPool.reserveHours, the pool inverters' capacityKWh,
-// and the optional `market.virtualStorage` block (the market settings accept extra keys).
-import { z } from 'zod';
-import type { SiteFile } from '../site/schema.ts';
+// and the optional `market.virtualStorage` block (declared with the site format in shared/site/schema.ts).
+import { virtualStorageSettingsSchema, type SiteFile } from '../site/schema.ts';
 import { problemsFromZod, formatProblems } from '../validation/problems.ts';
-
-export const virtualStorageSettingsSchema = z
-  .object({
-    /**
-     * sonnenFlat-style allowance: energy each member may draw from the community's part of the
-     * pool free of charge per year; what is left at the end of the year is paid back.
-     */
-    allowance: z
-      .object({
-        kWhPerYear: z.number().nonnegative(),
-        paybackPricePerKWh: z.number().nonnegative(),
-        /** Members without a pool share get no allowance unless this is true. */
-        includeMembersWithoutShare: z.boolean().default(false),
-      })
-      .strict()
-      .optional(),
-    /**
-     * One-way efficiency used only to estimate the pool's stored energy when its state of charge
-     * was not read; measured SoC always wins.
-     */
-    oneWayEfficiency: z.number().gt(0).max(1).default(0.95),
-  })
-  .strict();
-
-export type VirtualStorageSiteSettings = z.infer<typeof virtualStorageSettingsSchema>;
 
 export interface VirtualStorageSettings {
   /** Nameplate energy of the pool (Σ of its inverters' capacityKWh). */
