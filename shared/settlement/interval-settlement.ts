@@ -346,7 +346,8 @@ export function settleInterval(
   const poolServedKWh = sumOf((l) => l.drawnKWh + l.poolBoughtKWh);
   const demandKWh = sum(deficit.values());
   const gridImportKWh = cleared.grid.importKWh + pool.chargeFromGridKWh;
-  const locallySuppliedKWh = Math.max(0, demandKWh - gridImportKWh);
+  // Demand nobody supplied (islanded, the pool empty) was not met locally: it is not counted here.
+  const locallySuppliedKWh = Math.max(0, demandKWh - gridImportKWh - cleared.grid.unservedKWh);
   const kpi: IntervalKpi = {
     demandKWh,
     consumptionKWh: sumOf((l) => l.importKWh),

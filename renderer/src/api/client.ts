@@ -51,6 +51,9 @@ export function ipcClient(bridge: CommonwattBridge): ApiClient {
   };
 }
 
+/** How long a call made while the connection is down waits for it to come back before it fails. */
+const CALL_WAIT_MS = 15_000;
+
 /** A WebSocket client that reconnects by itself (a wall screen must come back after a restart). */
 export function webSocketClient(url: string): ApiClient {
   const listeners = new Listeners();
@@ -58,17 +61,20 @@ export function webSocketClient(url: string): ApiClient {
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
   let nextId = 1;
   let socket: WebSocket;
-  let opened: Promise<void>;
+  let isOpen = false;
+  /** Calls made while the connection is down wait for the next one, for a bounded time. */
+  const openWaiters = new Set<() => void>();
   let retryMs = 500;
 
   const setState = (state: ConnectionState) => stateListeners.forEach((l) => l(state));
   const connect = () => {
     setState('connecting');
     socket = new WebSocket(url);
-    opened = new Promise((resolve) => socket.addEventListener('open', () => resolve(), { once: true }));
     socket.addEventListener('open', () => {
       retryMs = 500;
+      isOpen = true;
       setState('open');
+      for (const wake of [...openWaiters]) wake();
     });
     socket.addEventListener('message', (event) => {
       const message = JSON.parse(String(event.data)) as ServerMessage;
@@ -82,6 +88,7 @@ export function webSocketClient(url: string): ApiClient {
       }
     });
     socket.addEventListener('close', () => {
+      isOpen = false;
       setState('closed');
       for (const waiter of pending.values())
         waiter.reject(new ApiError('failed', 'connection to the console server lost'));
@@ -95,7 +102,24 @@ export function webSocketClient(url: string): ApiClient {
   return {
     transport: 'websocket',
     async call(name, request) {
-      await opened;
+      if (!isOpen)
+        await new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(() => {
+            openWaiters.delete(wake);
+            reject(
+              new ApiError(
+                'unavailable',
+                `no connection to the console for ${CALL_WAIT_MS / 1000} s: try again`,
+              ),
+            );
+          }, CALL_WAIT_MS);
+          const wake = () => {
+            clearTimeout(timer);
+            openWaiters.delete(wake);
+            resolve();
+          };
+          openWaiters.add(wake);
+        });
       const id = nextId++;
       return new Promise((resolve, reject) => {
         pending.set(id, { resolve: resolve as (v: unknown) => void, reject });

@@ -237,11 +237,9 @@ describe('webSocketClient reconnect schedule (fake socket, fake clock)', () => {
 });
 
 describe('webSocketClient: a call made while it reconnects', () => {
-  // Known defect (reported, not fixed here: renderer/src/api/client.ts is not this test's to
-  // change): between a close and the retry, `opened` is still the old socket's resolved promise,
-  // so the call is sent on the closed socket and never answered. `it.fails` records that; when the
-  // client waits for the new connection, this starts failing and becomes a plain `it`.
-  it.fails('is sent on the next connection', async () => {
+  // Between a close and the retry the call waits for the new connection (it was once sent on the
+  // closed socket and never answered), and fails with a clear message if none comes in time.
+  it('is sent on the next connection', async () => {
     const { c, last } = fakeClient();
     last().fire('open');
     last().fire('close');
@@ -253,5 +251,18 @@ describe('webSocketClient: a call made while it reconnects', () => {
     expect(message).toBeDefined();
     last().reply(message!.id, { y: 2 });
     expect(await answer).toEqual({ y: 2 });
+  });
+
+  it('fails with a clear message when no connection comes back in time', async () => {
+    const { c, last } = fakeClient();
+    last().fire('open');
+    last().fire('close');
+    const answer = c.call('system/echo', { z: 3 });
+    const settled = answer.then(
+      () => 'answered',
+      (error: Error) => error.message,
+    );
+    await vi.advanceTimersByTimeAsync(15_000);
+    expect(await settled).toMatch(/no connection to the console for 15 s/);
   });
 });
