@@ -6,13 +6,13 @@ export default defineConfig({
   test: {
     root: new URL('..', import.meta.url).pathname,
     include: [
-      'test/unit/market/**/*.test.ts',
-      'test/unit/settlement/**/*.test.ts',
-      'test/unit/storage/**/*.test.ts',
+      'test/unit/shared/market/**/*.test.ts',
+      'test/unit/shared/settlement/**/*.test.ts',
+      'test/unit/shared/storage/**/*.test.ts',
       // The reserve and shedding rules' own tests; the controller's tests drive them only indirectly.
-      'test/unit/control/reserve-sizing.test.ts',
-      'test/unit/control/mode-reserve.test.ts',
-      'test/unit/control/load-shedding*.test.ts',
+      'test/unit/electron/control/reserve-sizing.test.ts',
+      'test/unit/electron/control/mode-reserve.test.ts',
+      'test/unit/electron/control/load-shedding*.test.ts',
     ],
     environment: 'node',
     // Coverage instrumentation slows the simulated-month tests past vitest's 5 s default.

@@ -11,7 +11,7 @@ import vm from 'node:vm';
 import { ModbusConnection } from '../../electron/field/modbus-connection.ts';
 import { Poller, type DeviceCycle } from '../../electron/field/poller.ts';
 import { ArrayBank, ModbusTcpServer } from '../../electron/sim/modbus-server.ts';
-import { fakeEndpoint, meterImage, siteOf } from '../unit/field/fake-devices.ts';
+import { fakeEndpoint, meterImage, siteOf } from '../fixtures/fake-devices.ts';
 import { deviceSchema, type Device } from '../../shared/site/schema.ts';
 
 const REGISTERS = 50;

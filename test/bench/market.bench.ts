@@ -3,7 +3,7 @@
 // Sizes and rounds can be lowered for a smoke run: MARKET_BENCH_PER_SIDE, MARKET_BENCH_RUNS.
 import { clearMarket, parseClearInput, type ClearInput } from '../../shared/market/index.ts';
 import { glpsolStartMs, solveWithGlpsol, welfareLp } from './glpsol.ts';
-import { feederMarket } from '../unit/market/random-market.ts';
+import { feederMarket } from '../fixtures/random-market.ts';
 
 const PER_SIDE = Number(process.env.MARKET_BENCH_PER_SIDE ?? 10_000);
 const RUNS = Number(process.env.MARKET_BENCH_RUNS ?? 15);

@@ -14,7 +14,7 @@ import { validateSite } from '../../shared/site/validate-site.ts';
 import type { Served } from '../fixtures/cli.ts';
 import { openConsoleInBrowser, type ConsoleInBrowser } from '../fixtures/console-in-browser.ts';
 import { demoSitePath, repoRoot } from '../fixtures/paths.ts';
-import { meterImage } from '../unit/field/fake-devices.ts';
+import { meterImage } from '../fixtures/fake-devices.ts';
 
 const resultsDir = path.join(repoRoot, 'test-results');
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cw-e2e-commission-'));

@@ -15,7 +15,7 @@ import { launchChromium } from '../fixtures/browser.ts';
 import { startServe, type Served } from '../fixtures/cli.ts';
 import { demoSite } from '../fixtures/demo-site.ts';
 import { repoRoot } from '../fixtures/paths.ts';
-import { physicsIntervals } from '../unit/settlement/physics-intervals.ts';
+import { physicsIntervals } from '../fixtures/physics-intervals.ts';
 
 const MIN15 = 15 * 60_000;
 const resultsDir = path.join(repoRoot, 'test-results');

@@ -10,7 +10,7 @@ import { CommandPath } from '../../electron/field/command-path.ts';
 import { Poller } from '../../electron/field/poller.ts';
 import { SiteSimulator } from '../../electron/sim/site-simulator.ts';
 import type { FieldCommand } from '../../shared/api/field-api.ts';
-import { demoWithShedRelays } from '../unit/field/shed-relay-site.ts';
+import { demoWithShedRelays } from '../fixtures/shed-relay-site.ts';
 import { waitFor } from '../fixtures/wait.ts';
 
 const site = demoWithShedRelays();

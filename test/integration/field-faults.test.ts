@@ -12,7 +12,7 @@ import crypto from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Poller, type DeviceCycle } from '../../electron/field/poller.ts';
 import { frameOf } from '../../electron/sim/modbus-server.ts';
-import { fakeEndpoint, siteOf, type FakeEndpoint } from '../unit/field/fake-devices.ts';
+import { fakeEndpoint, siteOf, type FakeEndpoint } from '../fixtures/fake-devices.ts';
 import { waitFor } from '../fixtures/wait.ts';
 
 /** A delay inside a fake server's reply (the fault itself), never a wait for the poller. */

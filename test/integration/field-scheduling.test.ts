@@ -22,7 +22,7 @@ import {
 } from '../../electron/sim/modbus-server.ts';
 import { deviceSchema } from '../../shared/site/schema.ts';
 import { waitFor } from '../fixtures/wait.ts';
-import { fakeEndpoint, meterImage, siteOf, type FakeEndpoint } from '../unit/field/fake-devices.ts';
+import { fakeEndpoint, meterImage, siteOf, type FakeEndpoint } from '../fixtures/fake-devices.ts';
 
 const meterImageFor = (unit: number) => meterImage(unit, 1000 + unit);
 

@@ -14,7 +14,7 @@ import { FileLedgerKeyStore, generateLedgerKey, signHead } from '../../electron/
 import { memberRow, recomputeAfterEdit } from '../fixtures/ledger-tamper.ts';
 import { runCli } from '../fixtures/cli.ts';
 import { demoSite } from '../fixtures/demo-site.ts';
-import { physicsIntervals } from '../unit/settlement/physics-intervals.ts';
+import { physicsIntervals } from '../fixtures/physics-intervals.ts';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'commonwatt-ledger-'));
 const pristine = path.join(tmp, 'pristine');

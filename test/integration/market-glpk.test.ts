@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { clearMarket, type ClearInput } from '../../shared/market/index.ts';
 import { GLPSOL, solveWithGlpsol, welfareLp } from '../bench/glpsol.ts';
-import { randomMarket } from '../unit/market/random-market.ts';
+import { randomMarket } from '../fixtures/random-market.ts';
 
 function expectOptimal(input: ClearInput): void {
   const engine = clearMarket(input).welfare;

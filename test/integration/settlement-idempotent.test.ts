@@ -12,7 +12,7 @@ import { Ledger } from '../../electron/market/ledger.ts';
 import { statementHtml } from '../../electron/market/statement-html.ts';
 import { demoSite } from '../fixtures/demo-site.ts';
 import { repoRoot } from '../fixtures/paths.ts';
-import { physicsIntervals } from '../unit/settlement/physics-intervals.ts';
+import { physicsIntervals } from '../fixtures/physics-intervals.ts';
 
 const INTERVALS = 6 * 96; // 1–6 June 2026
 const runTs = path.join(repoRoot, 'electron', 'cli', 'run-ts.mjs');

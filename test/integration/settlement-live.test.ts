@@ -12,7 +12,7 @@ import type { ConsoleContext } from '../../electron/platform/console-part.ts';
 import { SiteStore } from '../../electron/site/site-store.ts';
 import { createSettlementPart } from '../../electron/market/settlement-part.ts';
 import { demoSite } from '../fixtures/demo-site.ts';
-import { physicsIntervals } from '../unit/settlement/physics-intervals.ts';
+import { physicsIntervals } from '../fixtures/physics-intervals.ts';
 import { asAdmin } from '../fixtures/callers.ts';
 
 const MIN15 = 15 * 60_000;

@@ -12,7 +12,7 @@ import type { SiteChange } from '../../electron/site/site-store.ts';
 import { Ledger } from '../../electron/market/ledger.ts';
 import { createSettlementPart } from '../../electron/market/settlement-part.ts';
 import { demoSite } from '../fixtures/demo-site.ts';
-import { physicsIntervals } from '../unit/settlement/physics-intervals.ts';
+import { physicsIntervals } from '../fixtures/physics-intervals.ts';
 
 const MIN15 = 15 * 60_000;
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'commonwatt-settings-'));

@@ -23,7 +23,7 @@ import { buildStatement } from '../../electron/market/statement-build.ts';
 import { StatementClient } from '../../electron/market/statement-client.ts';
 import { runCli } from '../fixtures/cli.ts';
 import { demoSite } from '../fixtures/demo-site.ts';
-import { physicsIntervals } from '../unit/settlement/physics-intervals.ts';
+import { physicsIntervals } from '../fixtures/physics-intervals.ts';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'commonwatt-statement-'));
 const data = path.join(tmp, 'data');
