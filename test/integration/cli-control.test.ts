@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectRemote, readCliToken } from '../../electron/server/remote-client.ts';
 import { runCli, startServe, type Served } from '../fixtures/cli.ts';
@@ -111,5 +112,36 @@ describe('commonwatt control', () => {
   it("keeps the token readable only by the console's OS user", () => {
     expect(fs.statSync(path.join(dataDir, 'cli-token')).mode & 0o777).toBe(0o600);
     expect(fs.statSync(dataDir).mode & 0o777).toBe(0o700);
+  });
+});
+
+describe('commonwatt audit', () => {
+  it('exports the trail as CSV and finds it intact', async () => {
+    const csv = await runCli(['audit', '--data', dataDir, '--csv', '--action', 'control/']);
+    expect(csv.code).toBe(0);
+    const [header, ...rows] = csv.stdout.trim().split('\n');
+    expect(header).toBe('id,atMs,user,role,transport,peer,action,what,result,reason,hash');
+    expect(rows.some((r) => r.includes(',admin,admin,cli,') && r.includes('shed tier 3'))).toBe(true);
+    const verified = await runCli(['audit', '--data', dataDir, '--verify']);
+    expect(verified.code).toBe(0);
+    expect(verified.stdout).toMatch(/^audit trail intact: \d+ records$/m);
+  });
+
+  it('names the first record changed after the fact', async () => {
+    const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'cw-audit-tamper-'));
+    try {
+      // A consistent copy of the live file (SQLite's own backup), then one record's user rewritten.
+      const live = new Database(path.join(dataDir, 'audit.db'), { readonly: true });
+      await live.backup(path.join(copy, 'audit.db'));
+      live.close();
+      const db = new Database(path.join(copy, 'audit.db'));
+      db.prepare("UPDATE audit SET user = 'someone-else' WHERE id = 2").run();
+      db.close();
+      const verified = await runCli(['audit', '--data', copy, '--verify']);
+      expect(verified.code).toBe(1);
+      expect(verified.stderr).toMatch(/^audit record 2 does not match its hash/);
+    } finally {
+      fs.rmSync(copy, { recursive: true, force: true });
+    }
   });
 });
