@@ -16,7 +16,7 @@ import { physicsIntervals } from '../fixtures/physics-intervals.ts';
 
 const INTERVALS = 6 * 96; // 1–6 June 2026
 const runTs = path.join(repoRoot, 'electron', 'cli', 'run-ts.mjs');
-const child = path.join(repoRoot, 'test', 'unit', 'settlement', 'fixtures', 'settle-run.ts');
+const child = path.join(repoRoot, 'test', 'fixtures', 'settle-run.ts');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'commonwatt-idem-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
