@@ -13,7 +13,10 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Caller } from '../../shared/api/access.ts';
 import { callMessageSchema, type ServerMessage } from '../../shared/api/wire.ts';
-import type { ConsoleApp } from '../app/console-app.ts';
+import type { ApiEventName, ApiEvents } from '../../shared/api/contract.ts';
+import type { AuthService } from '../auth/auth-service.ts';
+import type { AuditTrail } from '../platform/audit-trail.ts';
+import type { Anonymous, DispatchResult } from '../platform/dispatch.ts';
 import { resolveRendererFile } from '../platform/renderer-files.ts';
 
 export interface ConnectionLimits {
@@ -62,7 +65,15 @@ export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
-export async function serveConsole(app: ConsoleApp, options: ServeOptions): Promise<RunningServer> {
+/** What the server needs of a running console (electron/app's ConsoleApp is one); it knows no more. */
+export interface ServedConsole {
+  auth: AuthService;
+  audit: AuditTrail;
+  call(caller: Caller | Anonymous, name: unknown, request: unknown): Promise<DispatchResult>;
+  subscribe(listener: <E extends ApiEventName>(event: E, payload: ApiEvents[E]) => void): () => void;
+}
+
+export async function serveConsole(app: ServedConsole, options: ServeOptions): Promise<RunningServer> {
   const root = path.resolve(options.staticDir);
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
   const log = options.log ?? (() => undefined);
