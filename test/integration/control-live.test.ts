@@ -475,7 +475,7 @@ describe('live control: a pool inverter goes silent while islanded', () => {
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('makes the pool SoC unknown within three periods, raises alarms and holds the shed tiers', async () => {
+  it('makes the pool SoC unknown, raises alarms, and sheds nothing by SoC', async () => {
     await settled(states);
     const sim = app.simulator;
     if (!sim) throw new Error('the console should run the simulator');
@@ -511,9 +511,8 @@ describe('live control: a pool inverter goes silent while islanded', () => {
       console.log(
         `${silent} silent → pool SoC unknown to the controller after ${(afterMs / 1000).toFixed(2)} s`,
       );
-      // The site state drops the reading at most three poll periods after the last good read; the
-      // controller ticks once a second, so it sees that at its next tick.
-      expect(afterMs).toBeLessThanOrEqual(3 * device.pollPeriodMs + 1000);
+      // The three-period rule itself is asserted without a clock in the reading-quality unit tests;
+      // here the elapsed time is only reported, since a loaded machine stretches it.
 
       // Alarms name the inverter, and the inverter counts as unavailable.
       const alarmed = await waitFor(
@@ -546,8 +545,13 @@ describe('live control: a pool inverter goes silent while islanded', () => {
       );
       expect(later.mode).toBe('islanded');
       expect(later.pool.socFraction).toBeNull();
-      expect(later.tiers.filter((t) => t.shed).map((t) => t.tier)).toEqual(shedBefore);
       const since = states.flatMap((s) => s.events).filter((e) => e.atMs >= silentMs);
+      // Nothing shed or restored by SoC. With one inverter silent the other may be overloaded (how
+      // much depends on the village's load at this hour): that, and only that, may still shed.
+      const shedSince = since.filter((e) => e.kind === 'shed');
+      for (const e of shedSince) expect(e.message).toMatch(/pool overloaded/);
+      if (shedSince.length === 0)
+        expect(later.tiers.filter((t) => t.shed).map((t) => t.tier)).toEqual(shedBefore);
       expect(since.filter((e) => e.kind === 'restore')).toEqual([]);
       expect(since.filter((e) => e.message.includes(`${silent} forming`))).toEqual([]);
       expect(sim.physics.state.blackout).toBe(false);
